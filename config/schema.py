@@ -1,0 +1,226 @@
+"""Typed venue configuration: frozen, slotted, keyword-only dataclasses.
+
+Role: the single typed description of everything the venue is configured with. Values are
+built by ``config.load`` from TOML (or directly, in tests) and never change afterwards;
+``dataclasses.replace`` makes an altered copy (CLI overrides).
+
+Invariants (enforced by the loader, relied upon by every consumer):
+- every session's ``target_comp_id`` is resolved (defaults to the venue's SenderCompID);
+  ``session_id`` values are unique;
+- a session has credentials (username + salted hash) or none at all; never a plaintext password;
+- prices and money are ``Decimal``; quantities are ``int``; no floats anywhere;
+- an instrument's ``reference_price`` is a multiple of its ``tick_size``;
+  ``lot_size`` divides ``min_qty`` and ``max_qty``; ``min_qty <= max_qty``;
+- risk limits are always set (no "0 means unlimited"); per-firm entries are complete
+  ``RiskLimits`` (overrides merged over the defaults at load time).
+
+This module is a leaf: it imports no other project package.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+
+DEFAULT_VENUE_COMP_ID = "FIXVENUE"
+BEGIN_STRING = "FIX.4.4"
+ALL_FIRMS = "*"
+
+
+class SessionRole(enum.StrEnum):
+    TRADING = "trading"
+    DROP_COPY = "drop-copy"
+
+
+class MatchingAlgorithm(enum.StrEnum):
+    FIFO = "fifo"
+    PRO_RATA = "pro-rata"
+
+
+class StpMode(enum.StrEnum):
+    """Self-trade prevention: what happens when an order would trade with its own side."""
+
+    OFF = "off"
+    CANCEL_RESTING = "cancel-resting"
+    CANCEL_AGGRESSOR = "cancel-aggressor"
+    CANCEL_BOTH = "cancel-both"
+
+
+class StpScope(enum.StrEnum):
+    """Which orders count as 'the same owner' for self-trade prevention."""
+
+    FIRM = "firm"
+    ACCOUNT = "account"
+
+
+class TradingPhase(enum.StrEnum):
+    PRE_OPEN = "pre-open"
+    OPENING_AUCTION = "opening-auction"
+    CONTINUOUS = "continuous"
+    CLOSING_AUCTION = "closing-auction"
+    CLOSED = "closed"
+
+
+class SqliteSynchronous(enum.StrEnum):
+    """SQLite ``PRAGMA synchronous`` in WAL mode (see gateway/store/sql.py)."""
+
+    NORMAL = "normal"  # survives a process crash (kill -9), not a power loss
+    FULL = "full"  # survives a power loss too: one fsync of the WAL per commit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VenueSettings:
+    sender_comp_id: str = DEFAULT_VENUE_COMP_ID
+    name: str = "fixvenue"
+    code: str = "XFIX"  # MIC-like venue code
+    trading_day_end: time = time(21, 0, 0)  # UTC; DAY orders expire here
+    timezone: str = "UTC"  # only UTC is supported
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TlsSettings:
+    cert_file: Path
+    key_file: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListenSettings:
+    host: str = "127.0.0.1"
+    port: int = 9878
+    tls: TlsSettings | None = None
+    max_inbound_message_bytes: int = 65_536
+    outbound_buffer_limit_bytes: int = 4 * 1024 * 1024  # slow-reader disconnect threshold
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreSettings:
+    url: str | None = None  # SQLAlchemy URL; None = SQLite file under data_dir
+    data_dir: Path = Path("./var")
+    max_batch_records: int = 5_000  # records per transaction, at most
+    flush_interval_ms: int = 0  # 0 = commit at the end of every event-loop turn
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
+
+    SQLITE_FILE = "fixvenue.db"
+
+    def resolved_url(self) -> str:
+        """The SQLAlchemy URL to open: ``url`` if set, else a SQLite file in ``data_dir``."""
+        if self.url is not None:
+            return self.url
+        return f"sqlite:///{(self.data_dir / self.SQLITE_FILE).as_posix()}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    username: str
+    password_hash: str  # "pbkdf2_sha256$<iterations>$<salt>$<hex sha256>"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionConfig:
+    """One FIX session, named as seen on the messages the counterparty sends us.
+
+    ``sender_comp_id`` is the counterparty's CompID (tag 49 inbound); ``target_comp_id`` is
+    ours (tag 56 inbound), normally the venue's SenderCompID.
+    """
+
+    sender_comp_id: str
+    target_comp_id: str
+    role: SessionRole = SessionRole.TRADING
+    firm: str | None = None
+    accounts: tuple[str, ...] = ()
+    credentials: Credentials | None = None
+    heartbeat_min: int = 1
+    heartbeat_max: int = 300
+    sending_time_tolerance_s: int = 120
+    logout_timeout_s: int = 2
+    reset_on_logon: bool = False
+    reset_time: time | None = None  # daily sequence reset, UTC
+    cancel_on_disconnect: bool = False
+    begin_string: str = BEGIN_STRING
+    drop_copy_firms: tuple[str, ...] = ()  # drop-copy only; ("*",) = every firm
+
+    @property
+    def session_id(self) -> str:
+        """The stable key of this session (store rows, logs): ``FIX.4.4:OURS->THEIRS``."""
+        return f"{self.begin_string}:{self.target_comp_id}->{self.sender_comp_id}"
+
+    def entitled_to(self, firm: str) -> bool:
+        """Whether a drop-copy session receives the copies of ``firm``."""
+        return ALL_FIRMS in self.drop_copy_firms or firm in self.drop_copy_firms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhaseStart:
+    phase: TradingPhase
+    start: time  # UTC
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstrumentConfig:
+    symbol: str
+    security_id: str | None = None
+    id_source: str | None = None  # FIX 22 SecurityIDSource, with security_id
+    tick_size: Decimal = Decimal("0.01")
+    lot_size: int = 1
+    min_qty: int = 1
+    max_qty: int = 1_000_000
+    band_pct: Decimal | None = Decimal("10")  # price band around the reference price
+    band_ticks: int | None = None  # exactly one of band_pct / band_ticks is set
+    reference_price: Decimal
+    currency: str = "USD"
+    algorithm: MatchingAlgorithm = MatchingAlgorithm.FIFO
+    schedule: tuple[PhaseStart, ...] = ()  # empty = always continuous
+    stp_mode: StpMode = StpMode.OFF
+    stp_scope: StpScope = StpScope.FIRM
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskLimits:
+    max_order_qty: int = 100_000
+    max_order_notional: Decimal = Decimal("10000000")
+    collar_pct: Decimal = Decimal("5")  # reject limit prices this far from the reference
+    credit_limit: Decimal = Decimal("100000000")  # gross open notional per firm
+    position_limit: int = 1_000_000  # absolute net position per symbol
+    throttle_msgs_per_s: int = 500  # inbound application messages per session
+    restricted_symbols: frozenset[str] = frozenset()
+
+
+def _no_firms() -> Mapping[str, RiskLimits]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskConfig:
+    defaults: RiskLimits = RiskLimits()
+    firms: Mapping[str, RiskLimits] = field(default_factory=_no_firms)
+
+    def limits_for(self, firm: str) -> RiskLimits:
+        return self.firms.get(firm, self.defaults)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    venue: VenueSettings = VenueSettings()
+    listen: ListenSettings = ListenSettings()
+    store: StoreSettings = StoreSettings()
+    sessions: tuple[SessionConfig, ...] = ()
+    instruments: tuple[InstrumentConfig, ...] = ()
+    risk: RiskConfig = RiskConfig()
+
+    def session(self, session_id: str) -> SessionConfig | None:
+        return next((s for s in self.sessions if s.session_id == session_id), None)
+
+    def find_session(self, sender_comp_id: str, target_comp_id: str) -> SessionConfig | None:
+        """The session a Logon with 49=sender_comp_id, 56=target_comp_id belongs to."""
+        for s in self.sessions:
+            if s.sender_comp_id == sender_comp_id and s.target_comp_id == target_comp_id:
+                return s
+        return None
+
+    def instrument(self, symbol: str) -> InstrumentConfig | None:
+        return next((i for i in self.instruments if i.symbol == symbol), None)
