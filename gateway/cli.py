@@ -1,0 +1,246 @@
+"""The `fixvenue` command line: the composition root of the venue.
+
+Role: parse arguments, load and override the configuration, configure structlog (once,
+here), open the store, build the session settings, start the acceptor on one event loop
+(uvloop when importable) and stop it cleanly on SIGTERM/SIGINT.
+
+Invariants: a bad configuration or an unusable address prints one line and exits 2 (no
+traceback); a clean shutdown exits 0; logs go to stdout (JSON lines by default), the
+human "listening" line and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from config.load import ConfigError, apply_overrides, load_config
+from config.schema import Config, SessionConfig
+from gateway.net.connection import NetLimits
+from gateway.net.server import Acceptor, ListenOptions, tls_context
+from gateway.session import Credentials, SessionSettings, hash_password
+from gateway.store import StoreError, open_store
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fixvenue",
+        description="A FIX 4.4 exchange gateway and venue simulator.",
+        epilog="Run `fixvenue COMMAND --help` for the options of a command.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="start the venue (FIX acceptor)",
+        description="Start the venue. Without --config it uses the shipped defaults: FIX "
+        "acceptor on 127.0.0.1:9878 (TargetCompID FIXVENUE, clients CLIENT1..CLIENT8), "
+        "SQLite under ./var/. Options given here override the configuration file.",
+    )
+    run.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
+    run.add_argument("--host", help="address to listen on (default from the config)")
+    run.add_argument("--port", type=int, help="TCP port to listen on (0 = any free port)")
+    run.add_argument("--data-dir", type=Path, metavar="DIR", help="directory of the SQLite db")
+    run.add_argument("--db-url", metavar="URL", help="SQLAlchemy URL of the message store")
+    run.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="default: info")
+    run.add_argument(
+        "--log-format", choices=("json", "console"), default="json", help="default: json"
+    )
+    run.set_defaults(handler=cmd_run)
+
+    hashpw = commands.add_parser(
+        "hash-password",
+        help="print the salted hash of a session password, for the configuration",
+        description="Read a password (prompted on a terminal, else one line of stdin) and "
+        "print the salted hash to put in a session's password_hash.",
+    )
+    hashpw.set_defaults(handler=cmd_hash_password)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+# -- hash-password --------------------------------------------------------------------------
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("fixvenue: the passwords differ", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("fixvenue: empty password", file=sys.stderr)
+        return EXIT_USAGE
+    print(hash_password(password))
+    return EXIT_OK
+
+
+# -- run ------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        config = apply_overrides(
+            load_config(args.config),
+            host=args.host,
+            port=args.port,
+            data_dir=args.data_dir,
+            db_url=args.db_url,
+        )
+        sessions = [session_settings(s, config) for s in config.sessions]
+    except ConfigError as exc:
+        return _fail(f"bad configuration: {exc}", EXIT_USAGE)
+    except ValueError as exc:
+        return _fail(f"bad configuration: {exc}", EXIT_USAGE)
+    configure_logging(args.log_level, args.log_format)
+    try:
+        return _run_loop(serve(config, sessions))
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _run_loop(coro: Any) -> int:
+    try:
+        import uvloop
+    except ImportError:
+        factory = None
+    else:
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return int(runner.run(coro))
+
+
+async def serve(config: Config, sessions: list[SessionSettings]) -> int:
+    listen = config.listen
+    url = config.store.resolved_url()
+    try:
+        store = open_store(url, sqlite_synchronous=config.store.sqlite_synchronous.value)
+    except (StoreError, OSError) as exc:
+        return _fail(f"cannot open the store {url}: {exc}", EXIT_USAGE)
+    except Exception as exc:  # the driver's own errors (bad URL, server down)
+        return _fail(f"cannot open the store {url}: {exc}", EXIT_USAGE)
+    try:
+        ssl_context = None
+        if listen.tls is not None:
+            ssl_context = tls_context(str(listen.tls.cert_file), str(listen.tls.key_file))
+        acceptor = Acceptor(
+            sessions=sessions,
+            store=store,
+            listen=ListenOptions(
+                host=listen.host,
+                port=listen.port,
+                ssl_context=ssl_context,
+                flush_interval_s=config.store.flush_interval_ms / 1000,
+            ),
+            limits=NetLimits(
+                max_message_size=listen.max_inbound_message_bytes,
+                outbound_buffer_limit=listen.outbound_buffer_limit_bytes,
+            ),
+        )
+        await acceptor.start()
+    except OSError as exc:
+        store.close()
+        return _fail(f"cannot listen on {listen.host}:{listen.port}: {exc}", EXIT_USAGE)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    scheme = "fix+tls" if ssl_context else "fix"
+    print(
+        f"fixvenue listening on {scheme}://{listen.host}:{acceptor.port} "
+        f"as {config.venue.sender_comp_id} ({len(sessions)} sessions), store {_safe(url)}",
+        file=sys.stderr,
+        flush=True,
+    )
+    structlog.get_logger("gateway").info(
+        "listening", host=listen.host, port=acceptor.port, comp_id=config.venue.sender_comp_id
+    )
+    try:
+        await stop.wait()
+        await acceptor.shutdown()
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def session_settings(session: SessionConfig, config: Config) -> SessionSettings:
+    """The session core's view of one configured session (ours = the venue's CompID)."""
+    credentials = None
+    if session.credentials is not None:
+        credentials = Credentials(
+            username=session.credentials.username,
+            password_hash=session.credentials.password_hash,
+        )
+    return SessionSettings(
+        session_id=session.session_id,
+        sender_comp_id=session.target_comp_id,
+        target_comp_id=session.sender_comp_id,
+        begin_string=session.begin_string,
+        credentials=credentials,
+        min_heartbeat_interval=session.heartbeat_min,
+        max_heartbeat_interval=session.heartbeat_max,
+        sending_time_tolerance=float(session.sending_time_tolerance_s),
+        logout_timeout=float(session.logout_timeout_s),
+        reset_on_logon=session.reset_on_logon,
+        max_message_size=config.listen.max_inbound_message_bytes,
+    )
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    """Configure structlog once: JSON lines (or console) to stdout, filtered by level."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+
+
+def _safe(url: str) -> str:
+    """The URL without a password."""
+    head, sep, tail = url.partition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, userinfo = head.partition("://")
+    return f"{scheme}://{userinfo.split(':', 1)[0]}@{tail}"
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"fixvenue: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""The FIX acceptor: listening socket(s), the shared Shell, and clean shutdown.
+
+Role: wires a SessionRegistry, a MessageStore, the application Router and the Flusher into
+one `Shell`, listens with `loop.create_server` (asyncio.Protocol: no stream overhead), and
+on shutdown asks every live session to Logout, waits a bounded time for the handshakes and
+the last flush, then closes whatever is left.
+
+Invariants: everything runs on one event loop; the listening socket binds only where the
+configuration says; shutdown is bounded by `shutdown_grace_s` whatever the peers do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import structlog
+
+from gateway.app.router import Router
+from gateway.net.connection import FixConnection, NetLimits, SessionFactory, Shell
+from gateway.net.flush import Flusher
+from gateway.net.registry import SessionRegistry
+from gateway.session import FixSession, SessionSettings
+from gateway.store.base import MessageStore
+
+log = structlog.get_logger("gateway.net")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListenOptions:
+    host: str = "127.0.0.1"
+    port: int = 9878
+    ssl_context: ssl.SSLContext | None = None
+    shutdown_grace_s: float = 2.0
+    flush_interval_s: float = 0.0
+
+
+def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
+    """A server-side TLS context for the given certificate chain and key."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+class Acceptor:
+    """A running FIX acceptor on one event loop."""
+
+    def __init__(
+        self,
+        *,
+        sessions: Iterable[SessionSettings],
+        store: MessageStore,
+        router: Router | None = None,
+        listen: ListenOptions | None = None,
+        limits: NetLimits | None = None,
+        new_session: SessionFactory = FixSession,
+    ) -> None:
+        self._sessions = tuple(sessions)
+        self._store = store
+        self._router = router or Router()
+        self._listen = listen or ListenOptions()
+        self._limits = limits or NetLimits()
+        self._new_session = new_session
+        self._server: asyncio.Server | None = None
+        self.shell: Shell | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        flusher = Flusher(loop, self._store, interval_s=self._listen.flush_interval_s)
+        self.shell = shell = Shell(
+            loop=loop,
+            registry=SessionRegistry(self._sessions),
+            store=self._store,
+            flusher=flusher,
+            router=self._router,
+            limits=self._limits,
+            new_session=self._new_session,
+        )
+
+        self._server = await loop.create_server(
+            lambda: FixConnection(shell),
+            self._listen.host,
+            self._listen.port,
+            ssl=self._listen.ssl_context,
+            reuse_address=True,
+        )
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None and self._server.sockets
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def shutdown(self, text: str = "venue shutting down") -> None:
+        """Logout every live session, wait (bounded) for them to go, then close."""
+        if self._server is None or self.shell is None:
+            return
+        self._server.close()
+        connections = self.shell.connections
+        for conn in list(connections):
+            if conn.logged_on:
+                conn.request_logout(text)
+            else:
+                conn.abort(text)
+        deadline = time.monotonic() + self._listen.shutdown_grace_s
+        while connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        for conn in list(connections):
+            conn.abort("shutdown grace period over")
+        await asyncio.sleep(0)
+        self.shell.flusher.flush()
+        self._server = None
+        log.info("stopped")
