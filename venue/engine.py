@@ -1,0 +1,542 @@
+"""The exchange engine: commands in, events out.
+
+Role: validate and apply commands (`submit(cmd, now)`), assign order ids, trade ids and
+the event sequence, and offer read views and the recovery API. Pure and single-threaded:
+no I/O, no clock (time is the `now` argument), no randomness, so the same commands at the
+same times give the same events byte for byte.
+
+Invariants: a rejected command changes nothing but the event sequence; every accepted
+order is in `_live` until it is filled, cancelled or expired; after every command each
+book satisfies `Book.check_invariants` (crossed only in a call phase).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from datetime import datetime
+
+from venue.book import Book, Order, OrderView
+from venue.commands import (
+    AdvanceTime,
+    CancelOrder,
+    Command,
+    EndOfDay,
+    ExpireOrders,
+    Halt,
+    MassCancel,
+    NewOrder,
+    ReplaceOrder,
+    Resume,
+    SetPhase,
+)
+from venue.events import (
+    Accepted,
+    CancelRejected,
+    Event,
+    MassCancelled,
+    OrderInfo,
+    Rejected,
+    Replaced,
+    ReplaceRejected,
+)
+from venue.instruments import Instrument
+from venue.marketdata import Bbo, Depth, MarketStats, bbo, depth
+from venue.matching import SymbolState
+from venue.phases import PhaseMixin
+from venue.recovery import RecoveryMixin
+from venue.types import (
+    CALL_PHASES,
+    REJECT_TEXT,
+    CancelReason,
+    OrderStatus,
+    OrdType,
+    Phase,
+    RejectReason,
+    Side,
+    StpMode,
+    StpScope,
+    TimeInForce,
+)
+
+_new = tuple.__new__
+R = RejectReason
+_LIMIT = OrdType.LIMIT
+_MARKET = OrdType.MARKET
+_STOPS = frozenset({OrdType.STOP, OrdType.STOP_LIMIT})
+_PRICED = frozenset({OrdType.LIMIT, OrdType.STOP_LIMIT})
+_CONT = Phase.CONTINUOUS
+_IOC = TimeInForce.IOC
+_FOK = TimeInForce.FOK
+
+
+class Engine(RecoveryMixin, PhaseMixin):
+    """The venue. `submit(cmd, now)` is the only way to change it."""
+
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        *,
+        stp_mode: StpMode = StpMode.OFF,
+        stp_scope: StpScope = StpScope.FIRM,
+        md_events: bool = True,
+        retain_done: bool = False,
+        tape_size: int = 1000,
+    ) -> None:
+        super().__init__(md_events=md_events, retain_done=retain_done)
+        for inst in instruments:
+            if inst.symbol in self._syms:
+                raise ValueError(f"duplicate instrument {inst.symbol}")
+            self._syms[inst.symbol] = SymbolState(inst, stp_mode, stp_scope, tape_size)
+
+    # -- the command entry point ----------------------------------------------------------
+
+    def submit(self, cmd: Command, now: datetime) -> list[Event]:
+        out: list[Event] = []
+        self._out = out
+        if isinstance(cmd, NewOrder):
+            self._new_order(cmd, now)
+        elif isinstance(cmd, CancelOrder):
+            self._cancel_cmd(cmd)
+        elif isinstance(cmd, ReplaceOrder):
+            self._replace(cmd)
+        elif isinstance(cmd, MassCancel):
+            self._mass_cancel(cmd)
+        elif isinstance(cmd, SetPhase):
+            self._set_phase(self._sym(cmd.symbol), cmd.phase)
+        elif isinstance(cmd, Halt):
+            self._set_phase(self._sym(cmd.symbol), Phase.HALTED)
+        elif isinstance(cmd, Resume):
+            sym = self._sym(cmd.symbol)
+            self._set_phase(sym, Phase.REOPENING_AUCTION)
+            if cmd.immediate:
+                self._set_phase(sym, _CONT)
+        elif isinstance(cmd, ExpireOrders):
+            self._expire_gtd(now, cmd.symbol)
+        elif isinstance(cmd, EndOfDay):
+            self._expire_gtd(now, cmd.symbol)
+            for s in self._syms.values():
+                if cmd.symbol is None or s.symbol == cmd.symbol:
+                    self._expire_day(s)
+        elif isinstance(cmd, AdvanceTime):
+            self._advance_schedules(now)
+            self._expire_gtd(now, None)
+        else:
+            raise TypeError(f"not a venue command: {cmd!r}")
+        if self._touched:
+            self._flush_md()
+        return out
+
+    def reject(self, cmd: NewOrder, reason: RejectReason, text: str | None = None) -> list[Event]:
+        """A sequenced rejection decided outside the engine (e.g. PRICE_OFF_TICK found
+        while converting a decimal price)."""
+        self._out = []
+        self._reject(cmd, reason, text)
+        return self._out
+
+    def _sym(self, symbol: str) -> SymbolState:
+        sym = self._syms.get(symbol)
+        if sym is None:
+            raise KeyError(f"unknown symbol {symbol}")
+        return sym
+
+    def _reject(self, cmd: NewOrder, reason: RejectReason, text: str | None = None) -> None:
+        self._seq = s = self._seq + 1
+        self._out.append(_new(Rejected, (s, cmd, reason, text or REJECT_TEXT[reason])))
+
+    # -- new orders ----------------------------------------------------------------------
+
+    def _check_new(self, cmd: NewOrder, sym: SymbolState, now: datetime) -> RejectReason | None:
+        inst = sym.instrument
+        qty = cmd.qty
+        if qty % inst.lot_size:
+            return R.QTY_NOT_LOT_MULTIPLE
+        if not inst.min_qty <= qty <= inst.max_qty:
+            return R.QTY_OUT_OF_RANGE
+        ot, tif = cmd.ord_type, cmd.tif
+        if (cmd.price is not None) != (ot in _PRICED):
+            return R.INVALID_ORDER
+        if (cmd.stop_price is not None) != (ot in _STOPS):
+            return R.INVALID_ORDER
+        mf = cmd.max_floor
+        if mf is not None and (
+            ot not in _PRICED
+            or mf <= 0
+            or mf % inst.lot_size
+            or mf > qty
+            or tif is _IOC
+            or tif is _FOK
+        ):
+            return R.INVALID_ORDER
+        if (cmd.expire_at is not None) != (tif is TimeInForce.GTD):
+            return R.INVALID_ORDER
+        if cmd.expire_at is not None and cmd.expire_at <= now:
+            return R.INVALID_ORDER
+        ph = sym.phase
+        if ph is not _CONT:
+            if ph is Phase.CLOSED:
+                return R.MARKET_CLOSED
+            if ph is Phase.HALTED:
+                return R.TRADING_HALTED
+            if ot is _MARKET or tif is _IOC or tif is _FOK:
+                return R.NOT_ALLOWED_IN_PHASE
+        if tif is TimeInForce.AT_OPEN and (
+            ot is not _LIMIT or ph not in (Phase.PRE_OPEN, Phase.OPENING_AUCTION)
+        ):
+            return R.NOT_ALLOWED_IN_PHASE
+        if tif is TimeInForce.AT_CLOSE and (
+            ot is not _LIMIT or ph not in (_CONT, Phase.CLOSING_AUCTION)
+        ):
+            return R.NOT_ALLOWED_IN_PHASE
+        band = sym.band
+        if band is not None and cmd.price is not None and not band[0] <= cmd.price <= band[1]:
+            return R.PRICE_OUTSIDE_BAND
+        if ot is _MARKET and not (sym.book.bids if cmd.side is Side.SELL else sym.book.asks):
+            return R.NO_OPPOSITE_SIDE
+        return None
+
+    def _new_order(self, cmd: NewOrder, now: datetime) -> None:
+        sym = self._syms.get(cmd.symbol)
+        if sym is None:
+            self._reject(cmd, R.UNKNOWN_SYMBOL)
+            return
+        reason = self._check_new(cmd, sym, now)
+        if reason is not None:
+            self._reject(cmd, reason)
+            return
+        oid = self._next_id
+        info = _new(
+            OrderInfo,
+            (
+                oid,
+                cmd.symbol,
+                cmd.side,
+                cmd.ord_type,
+                cmd.tif,
+                cmd.qty,
+                cmd.price,
+                cmd.stop_price,
+                cmd.max_floor,
+                cmd.expire_at,
+                cmd.owner,
+                cmd.firm,
+                cmd.account,
+                cmd.client_ref,
+                cmd.short_sale,
+            ),
+        )
+        self._prio += 1
+        o = Order(info, cmd.account if sym.stp_account else cmd.firm, self._prio)
+        ot = cmd.ord_type
+        if (
+            cmd.tif is _FOK
+            and sym.phase is _CONT
+            and ot not in _STOPS
+            and not self._fok_fillable(sym, o, self._limit_of(sym, o))
+        ):
+            self._reject(cmd, R.FOK_NOT_FILLABLE)
+            return
+        self._next_id = oid + 1
+        self._live[oid] = o
+        self._seq = s = self._seq + 1
+        self._out.append(_new(Accepted, (s, info, o.leaves, 0, 0)))
+        if cmd.expire_at is not None:
+            heapq.heappush(self._gtd, (cmd.expire_at, oid))
+        ph = sym.phase
+        if ot in _STOPS:
+            self._arm_stop(sym, o)
+        elif ph is not _CONT:
+            self._rest(sym, o)
+        elif cmd.tif is TimeInForce.AT_CLOSE:
+            o.status = OrderStatus.PENDING_AUCTION
+            sym.pool[oid] = o
+        else:
+            self._execute(sym, o)
+        if self._triggers:
+            self._drain_triggers(sym)
+
+    def _arm_stop(self, sym: SymbolState, o: Order) -> None:
+        """File a stop order, or trigger it at once if the last price is already there."""
+        last = sym.stats.last_price
+        sp = o.stop_price
+        assert sp is not None
+        if sym.phase is _CONT and last is not None and (last >= sp if o.is_buy else last <= sp):
+            o.status = OrderStatus.PARTIALLY_FILLED if o.cum else OrderStatus.NEW
+            self._triggers.append((o, last))
+        else:
+            self._add_stop(sym, o)
+
+    @staticmethod
+    def _limit_of(sym: SymbolState, o: Order) -> int | None:
+        if o.ord_type is _MARKET:
+            band = sym.band
+            if band is None:
+                return None
+            return band[1] if o.is_buy else band[0]
+        return o.price
+
+    def _fok_fillable(self, sym: SymbolState, o: Order, limit: int | None) -> bool:
+        """Can `o` fill in full now? Resting orders that self-trade prevention would
+        cancel do not count; if prevention would cancel the aggressor, any self-trade
+        on a level the fill reaches makes the order unfillable."""
+        need = o.leaves
+        stp = sym.stp_mode is not StpMode.OFF
+        kills = sym.stp_mode in (StpMode.CANCEL_AGGRESSOR, StpMode.CANCEL_BOTH)
+        levels = sym.book.asks if o.is_buy else sym.book.bids
+        for lvl in levels.values():
+            px = lvl.price
+            if limit is not None and (px > limit if o.is_buy else px < limit):
+                break
+            for m in lvl:
+                if stp and m.stp_key == o.stp_key:
+                    if kills:
+                        return False
+                    continue
+                need -= m.leaves
+            if need <= 0:
+                return True
+        return False
+
+    def _execute(self, sym: SymbolState, o: Order) -> None:
+        limit = self._limit_of(sym, o)
+        tif = o.tif
+        if tif is _FOK and not self._fok_fillable(sym, o, limit):
+            self._cancel_taker(o, CancelReason.IOC_REMAINDER)
+            return
+        rng = self._match(sym, o, limit)
+        if o.status is not OrderStatus.CANCELLED:
+            if o.leaves == 0:
+                self._finish(o, OrderStatus.FILLED)
+            elif o.ord_type is _MARKET:
+                self._cancel_taker(o, CancelReason.MARKET_REMAINDER)
+            elif tif is _IOC or tif is _FOK:
+                self._cancel_taker(o, CancelReason.IOC_REMAINDER)
+            else:
+                if o.cum:
+                    o.status = OrderStatus.PARTIALLY_FILLED
+                self._rest(sym, o)
+        if rng is not None:
+            sym.refresh_band()
+            if sym.buy_stops or sym.sell_stops:
+                self._collect_triggers(sym, rng[0], rng[1])
+
+    # -- cancel, replace, mass cancel ----------------------------------------------------
+
+    def _done_reason(self, order_id: int) -> RejectReason:
+        return R.ORDER_ALREADY_DONE if 0 < order_id < self._next_id else R.UNKNOWN_ORDER
+
+    def _cancel_cmd(self, cmd: CancelOrder) -> None:
+        o = self._live.get(cmd.order_id)
+        if o is None:
+            reason = self._done_reason(cmd.order_id)
+            self._seq = s = self._seq + 1
+            self._out.append(
+                CancelRejected(
+                    s,
+                    cmd.order_id,
+                    cmd.owner,
+                    cmd.client_ref,
+                    reason,
+                    REJECT_TEXT[reason],
+                    None,
+                    0,
+                    0,
+                )
+            )
+            return
+        self._cancel(self._syms[o.info.symbol], o, CancelReason.USER, cmd.client_ref)
+
+    def _replace_reject(self, cmd: ReplaceOrder, o: Order | None, reason: RejectReason) -> None:
+        self._seq = s = self._seq + 1
+        self._out.append(
+            ReplaceRejected(
+                s,
+                cmd.order_id,
+                cmd.owner,
+                cmd.client_ref,
+                reason,
+                REJECT_TEXT[reason],
+                o.info if o else None,
+                o.leaves if o else 0,
+                o.cum if o else 0,
+            )
+        )
+
+    def _check_replace(self, cmd: ReplaceOrder, o: Order, sym: SymbolState) -> RejectReason | None:
+        inst = sym.instrument
+        ph = sym.phase
+        if ph is Phase.CLOSED:
+            return R.MARKET_CLOSED
+        if ph is Phase.HALTED:
+            return R.TRADING_HALTED
+        if cmd.qty % inst.lot_size:
+            return R.QTY_NOT_LOT_MULTIPLE
+        if not inst.min_qty <= cmd.qty <= inst.max_qty:
+            return R.QTY_OUT_OF_RANGE
+        ot = o.info.ord_type
+        if (cmd.price is not None) != (ot in _PRICED):
+            return R.INVALID_ORDER
+        if (cmd.stop_price is not None) != (ot in _STOPS):
+            return R.INVALID_ORDER
+        mf = cmd.max_floor
+        if mf is not None and (mf <= 0 or mf % inst.lot_size or mf > cmd.qty):
+            return R.INVALID_ORDER
+        band = sym.band
+        if (
+            band is not None
+            and cmd.price is not None
+            and cmd.price != o.price
+            and not band[0] <= cmd.price <= band[1]
+        ):
+            return R.PRICE_OUTSIDE_BAND
+        return None
+
+    def _replace(self, cmd: ReplaceOrder) -> None:
+        o = self._live.get(cmd.order_id)
+        if o is None:
+            self._replace_reject(cmd, None, self._done_reason(cmd.order_id))
+            return
+        sym = self._syms[o.info.symbol]
+        reason = self._check_replace(cmd, o, sym)
+        if reason is not None:
+            self._replace_reject(cmd, o, reason)
+            return
+        old = o.info
+        qty = cmd.qty if cmd.qty > o.cum else o.cum
+        info = _new(
+            OrderInfo,
+            (
+                *old[:5],
+                qty,
+                cmd.price,
+                cmd.stop_price,
+                cmd.max_floor,
+                *old[9:13],
+                cmd.client_ref,
+                old[14],
+            ),
+        )
+        new_leaves = qty - o.cum
+        pending = o.level is None
+        lose = (
+            cmd.price != o.price
+            or new_leaves > o.leaves
+            or cmd.max_floor != o.max_floor
+            or cmd.stop_price != o.stop_price
+        )
+        o.info = info
+        if new_leaves == 0:
+            self._unlink(sym, o)
+            o.qty, o.leaves, o.display = qty, 0, 0
+            self._finish(o, OrderStatus.FILLED)
+            self._emit_replaced(o, old, False)
+            return
+        if not lose and not pending:
+            lvl = o.level
+            assert lvl is not None
+            nd = o.display if o.display < new_leaves else new_leaves
+            lvl.qty -= o.display - nd
+            lvl.hidden -= (o.leaves - o.display) - (new_leaves - nd)
+            o.qty, o.leaves, o.display = qty, new_leaves, nd
+            self._touch(sym, o.side, lvl.price)
+            self._emit_replaced(o, old, False)
+            return
+        self._unlink(sym, o)
+        o.qty, o.leaves = qty, new_leaves
+        o.price, o.stop_price, o.max_floor = cmd.price, cmd.stop_price, cmd.max_floor
+        self._prio += 1
+        o.priority = self._prio
+        self._emit_replaced(o, old, lose)
+        if o.status is OrderStatus.PENDING_TRIGGER:
+            self._arm_stop(sym, o)
+            if self._triggers:
+                self._drain_triggers(sym)
+        elif o.status is OrderStatus.PENDING_AUCTION:
+            sym.pool[o.id] = o
+        elif sym.phase is not _CONT:
+            self._rest(sym, o)
+        else:
+            self._execute(sym, o)
+            if self._triggers:
+                self._drain_triggers(sym)
+
+    def _emit_replaced(self, o: Order, old: OrderInfo, lost: bool) -> None:
+        self._seq = s = self._seq + 1
+        self._out.append(
+            _new(Replaced, (s, o.info, old.client_ref, o.leaves, o.cum, o.notional, lost))
+        )
+
+    def _mass_cancel(self, cmd: MassCancel) -> None:
+        n = 0
+        for oid in sorted(self._live):
+            o = self._live[oid]
+            i = o.info
+            if (
+                (cmd.owner is None or i.owner == cmd.owner)
+                and (cmd.firm is None or i.firm == cmd.firm)
+                and (cmd.account is None or i.account == cmd.account)
+                and (cmd.symbol is None or i.symbol == cmd.symbol)
+                and (cmd.side is None or i.side is cmd.side)
+            ):
+                self._cancel(self._syms[i.symbol], o, CancelReason.MASS_CANCEL, cmd.client_ref)
+                n += 1
+        self._seq += 1
+        self._out.append(
+            MassCancelled(
+                self._seq, cmd.owner, cmd.firm, cmd.account, cmd.symbol, cmd.side, cmd.client_ref, n
+            )
+        )
+
+    # -- read views ----------------------------------------------------------------------
+
+    def order(self, order_id: int) -> OrderView | None:
+        o = self._live.get(order_id) or self._done.get(order_id)
+        return OrderView(o) if o is not None else None
+
+    def book(self, symbol: str) -> Book:
+        return self._sym(symbol).book
+
+    def instrument(self, symbol: str) -> Instrument:
+        return self._sym(symbol).instrument
+
+    @property
+    def symbols(self) -> list[str]:
+        return list(self._syms)
+
+    def phase(self, symbol: str) -> Phase:
+        return self._sym(symbol).phase
+
+    def bbo(self, symbol: str) -> Bbo:
+        return bbo(self._sym(symbol).book)
+
+    def depth(self, symbol: str, levels: int = 5) -> Depth:
+        return depth(self._sym(symbol).book, levels)
+
+    def stats(self, symbol: str) -> MarketStats:
+        return self._sym(symbol).stats
+
+    def live_orders(self) -> list[OrderView]:
+        return [OrderView(self._live[oid]) for oid in sorted(self._live)]
+
+    def check_invariants(self) -> None:
+        for sym in self._syms.values():
+            sym.book.check_invariants(
+                allow_crossed=sym.phase in CALL_PHASES
+                or sym.phase is Phase.HALTED
+                or sym.phase is Phase.CLOSED
+            )
+            for o in sym.book.orders.values():
+                assert self._live.get(o.id) is o
+            for stops in (sym.buy_stops, sym.sell_stops):
+                for sp, bucket in stops.items():
+                    for o in bucket.values():
+                        assert o.stop_price == sp and o.status is OrderStatus.PENDING_TRIGGER
+                        assert self._live.get(o.id) is o
+            for o in sym.pool.values():
+                assert o.status is OrderStatus.PENDING_AUCTION and self._live.get(o.id) is o
+        for o in self._live.values():
+            assert o.leaves > 0 and o.leaves + o.cum == o.qty, o
+            assert o.level is not None or o.status in (
+                OrderStatus.PENDING_TRIGGER,
+                OrderStatus.PENDING_AUCTION,
+            ), o

@@ -1,0 +1,123 @@
+"""Trading phases, schedules and expiry.
+
+Role: the per-instrument phase machine (one table of legal moves, `TRANSITIONS`), the
+side effects of a move (uncross when an auction ends, at-the-open/at-the-close orders
+leave after their auction, DAY orders expire at the close, stops re-armed when
+continuous trading starts), GTD and DAY expiry, and the trading schedule.
+
+Invariants: the phase changes only in `_set_phase`, which emits exactly one PhaseChanged
+per move; an illegal move raises `IllegalTransition` (operator misuse) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime, timedelta
+
+from venue.auction import run_uncross
+from venue.events import PhaseChanged
+from venue.matching import Matcher, SymbolState
+from venue.types import AUCTION_PHASES, Phase, TimeInForce
+
+P = Phase
+TRANSITIONS: dict[Phase, frozenset[Phase]] = {
+    P.CLOSED: frozenset({P.PRE_OPEN, P.OPENING_AUCTION, P.CONTINUOUS}),
+    P.PRE_OPEN: frozenset({P.OPENING_AUCTION, P.CONTINUOUS, P.HALTED, P.CLOSED}),
+    P.OPENING_AUCTION: frozenset({P.CONTINUOUS, P.HALTED, P.CLOSED}),
+    P.CONTINUOUS: frozenset({P.HALTED, P.CLOSING_AUCTION, P.CLOSED}),
+    P.HALTED: frozenset({P.REOPENING_AUCTION, P.CLOSED}),
+    P.REOPENING_AUCTION: frozenset({P.CONTINUOUS, P.HALTED, P.CLOSED}),
+    P.CLOSING_AUCTION: frozenset({P.CLOSED, P.HALTED}),
+}
+_OPENING = frozenset({P.PRE_OPEN, P.OPENING_AUCTION})
+_DAY_TIFS = frozenset({TimeInForce.DAY, TimeInForce.AT_OPEN, TimeInForce.AT_CLOSE})
+
+
+class IllegalTransition(ValueError):
+    pass
+
+
+class PhaseMixin(Matcher):
+    def __init__(self, *, md_events: bool, retain_done: bool) -> None:
+        super().__init__(md_events=md_events, retain_done=retain_done)
+        self._gtd: list[tuple[datetime, int]] = []
+        self._sched_clock: datetime | None = None
+
+    def _set_phase(self, sym: SymbolState, new: Phase) -> None:
+        old = sym.phase
+        if new is old:
+            return
+        if new not in TRANSITIONS[old]:
+            raise IllegalTransition(f"{sym.symbol}: {old.value} -> {new.value}")
+        self._seq += 1
+        self._out.append(PhaseChanged(self._seq, sym.symbol, old, new))
+        if old is P.CLOSED:
+            sym.stats.new_day()
+        ends_auction = old in AUCTION_PHASES and new is not P.HALTED
+        if ends_auction or (old is P.PRE_OPEN and new is P.CONTINUOUS):
+            run_uncross(self, sym)
+        sym.phase = new
+        if old in _OPENING and new not in _OPENING and new is not P.HALTED:
+            self._expire_where(sym, lambda o: o.tif is TimeInForce.AT_OPEN)
+        if new is P.CLOSING_AUCTION:
+            for oid in sorted(sym.pool):
+                o = sym.pool.pop(oid)
+                o.status = o.status.NEW
+                self._rest(sym, o)
+        if old is P.CLOSING_AUCTION and new is not P.HALTED:
+            self._expire_where(sym, lambda o: o.tif is TimeInForce.AT_CLOSE)
+        if new is P.CLOSED:
+            self._expire_where(sym, lambda o: o.tif in _DAY_TIFS)
+            sym.stats.mark_close()
+        if new is P.CONTINUOUS and sym.stats.last_price is not None:
+            last = sym.stats.last_price
+            self._collect_triggers(sym, last, last)
+            self._drain_triggers(sym)
+
+    def _expire_where(self, sym: SymbolState, pred: object) -> None:
+        assert callable(pred)
+        for oid in sorted(self._live):
+            o = self._live[oid]
+            if o.info.symbol == sym.symbol and pred(o):
+                self._expire(sym, o)
+
+    def _expire_day(self, sym: SymbolState) -> None:
+        self._expire_where(sym, lambda o: o.tif in _DAY_TIFS)
+
+    def _expire_gtd(self, now: datetime, symbol: str | None) -> None:
+        heap = self._gtd
+        kept: list[tuple[datetime, int]] = []
+        while heap and heap[0][0] <= now:
+            at, oid = heapq.heappop(heap)
+            o = self._live.get(oid)
+            if o is None or o.expire_at != at:
+                continue
+            if symbol is not None and o.info.symbol != symbol:
+                kept.append((at, oid))
+                continue
+            self._expire(self._syms[o.info.symbol], o)
+        for item in kept:
+            heapq.heappush(heap, item)
+
+    def _advance_schedules(self, now: datetime) -> None:
+        start = self._sched_clock
+        self._sched_clock = now
+        if start is None or now <= start:
+            return
+        due: list[tuple[datetime, str, Phase]] = []
+        for sym in self._syms.values():
+            sched = sym.instrument.schedule
+            if not sched:
+                continue
+            day = start.date()
+            while day <= now.date():
+                for e in sched:
+                    at = datetime.combine(day, e.at, tzinfo=now.tzinfo)
+                    if start < at <= now:
+                        due.append((at, sym.symbol, e.phase))
+                day += timedelta(days=1)
+        due.sort(key=lambda d: (d[0], d[1]))
+        for _, symbol, phase in due:
+            sym = self._syms[symbol]
+            if phase is not sym.phase and phase in TRANSITIONS[sym.phase]:
+                self._set_phase(sym, phase)
