@@ -1,23 +1,25 @@
 """The message store seam: what the asyncio shell persists for FIX sessions.
 
-Role: the ``MessageStore`` protocol and the record types a write batch is made of. The
-session core produces records (``data_to_send()``); the shell gathers the records of every
-session of one loop turn into one batch, ``write``s it (one transaction, committed on
-return), and only then writes the bytes to the sockets ("persist, then tell").
+Role: the ``MessageStore`` protocol. A write batch is made of the records the session core
+publishes (gateway/session/records.py, re-exported here): ``SessionReset``,
+``OutboundMessage``, ``SeqNumbers``. The shell gathers the records of every session of one
+loop turn into one batch, ``write``s it (one transaction, committed on return), and only
+then writes the bytes to the sockets ("persist, then tell").
 
 Invariants every implementation keeps (tests/unit/store runs them against all of them):
 - ``write`` is atomic: all records of the batch or none; committed when it returns. A
   failure raises (``StoreError`` or the driver's error) and leaves the store unchanged.
-- records apply in batch order: a ``ResetRecord`` drops the session's stored messages and
-  puts both sequence numbers back to 1, so an ``OutboundRecord`` with seq 1 after it in the
-  same batch (reset-on-logon) is legal;
-- an ``OutboundRecord`` for a (session, seq) already stored is an error
+- records apply in batch order: a ``SessionReset`` drops the session's stored messages and
+  puts both sequence numbers back to 1, so an ``OutboundMessage`` with seq 1 after it in the
+  same batch (reset on logon) is legal;
+- an ``OutboundMessage`` for a (session, seq) already stored is an error
   (``DuplicateMessageError``): sequence numbers are never reused without a reset;
-- the last ``SeqRecord`` of a session in a batch wins; a session's row is created on first
-  ``load`` or first ``SeqRecord``/``ResetRecord``;
-- ``created_at`` is timezone-aware UTC; it changes only on reset.
+- the last ``SeqNumbers`` of a session in a batch wins; a session's row is created on first
+  ``load`` or first ``SeqNumbers``/``SessionReset``;
+- ``created_at`` is timezone-aware UTC, taken from the store's clock when the row is created
+  or reset (``reset(session_id, now)`` takes it from the caller); it changes only on reset.
 
-This module imports no database library, so a pure core may import the record types.
+This module imports no database library.
 """
 
 from __future__ import annotations
@@ -26,6 +28,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+
+from gateway.session.records import OutboundMessage, SeqNumbers, SessionReset, StoreRecord
+
+__all__ = [
+    "DuplicateMessageError",
+    "MessageStore",
+    "OutboundMessage",
+    "SeqNumbers",
+    "SessionReset",
+    "StoreError",
+    "StoreRecord",
+    "StoredSession",
+    "as_utc",
+    "check_record",
+    "utc_now",
+]
 
 
 class StoreError(Exception):
@@ -43,35 +61,6 @@ class StoredSession:
     next_sender_seq: int
     next_target_seq: int
     created_at: datetime  # aware, UTC: when the sequence numbers were last reset
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OutboundRecord:
-    """One outbound message, exactly as sent (raw bytes, header and trailer included)."""
-
-    session_id: str
-    seq: int
-    raw: bytes
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SeqRecord:
-    """The session's next expected sequence numbers after this batch."""
-
-    session_id: str
-    next_sender_seq: int
-    next_target_seq: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResetRecord:
-    """Drop the session's stored messages; sequence numbers back to 1; new ``created_at``."""
-
-    session_id: str
-    created_at: datetime  # aware
-
-
-StoreRecord = OutboundRecord | SeqRecord | ResetRecord
 
 
 class MessageStore(Protocol):
@@ -94,7 +83,8 @@ class MessageStore(Protocol):
         ...
 
     def reset(self, session_id: str, now: datetime) -> None:
-        """Same as ``write([ResetRecord(session_id=session_id, created_at=now)])``."""
+        """Like ``write([SessionReset(session_id=session_id)])``, with ``now`` as the
+        new ``created_at`` (used for the daily reset)."""
         ...
 
     def close(self) -> None:
@@ -113,16 +103,9 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def check_record(record: StoreRecord) -> None:
-    """Reject a record no store may accept (raises ``StoreError``)."""
-    if isinstance(record, OutboundRecord):
-        if record.seq < 1:
-            raise StoreError(f"{record.session_id}: outbound seq {record.seq} < 1")
-    elif isinstance(record, SeqRecord):
-        if record.next_sender_seq < 1 or record.next_target_seq < 1:
-            raise StoreError(f"{record.session_id}: next sequence numbers must be >= 1")
-    elif isinstance(record, ResetRecord):
-        if record.created_at.tzinfo is None:
-            raise StoreError(f"{record.session_id}: reset time must be timezone-aware")
-    else:
+def check_record(record: object) -> None:
+    """Reject anything that is not a store record (raises ``StoreError``).
+
+    The records check their own values on construction (seq >= 1, ...)."""
+    if not isinstance(record, OutboundMessage | SeqNumbers | SessionReset):
         raise StoreError(f"not a store record: {type(record).__name__}")

@@ -16,9 +16,8 @@ from datetime import datetime
 
 from gateway.store.base import (
     DuplicateMessageError,
-    OutboundRecord,
-    ResetRecord,
-    SeqRecord,
+    OutboundMessage,
+    SeqNumbers,
     StoredSession,
     StoreError,
     StoreRecord,
@@ -90,21 +89,22 @@ class MemoryMessageStore:
         for record in records:
             check_record(record)
             s = session(record.session_id)
-            if isinstance(record, OutboundRecord):
+            if isinstance(record, OutboundMessage):
                 if record.seq in s.messages:
                     raise DuplicateMessageError(
                         f"{record.session_id}: outbound seq {record.seq} already stored"
                     )
                 s.messages[record.seq] = bytes(record.raw)
-            elif isinstance(record, SeqRecord):
+            elif isinstance(record, SeqNumbers):
                 s.next_sender_seq = record.next_sender_seq
                 s.next_target_seq = record.next_target_seq
-            elif isinstance(record, ResetRecord):
-                staged[record.session_id] = _Session(1, 1, as_utc(record.created_at))
+            else:  # SessionReset
+                staged[record.session_id] = _Session(1, 1, as_utc(self._clock()))
         self._sessions.update(staged)
 
     def reset(self, session_id: str, now: datetime) -> None:
-        self.write([ResetRecord(session_id=session_id, created_at=now)])
+        self._check_open()
+        self._sessions[session_id] = _Session(1, 1, as_utc(now))
 
     def close(self) -> None:
         self._closed = True

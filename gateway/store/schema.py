@@ -7,9 +7,10 @@ written in one transaction) on the same database.
 Invariants:
 - ``fix_sessions``: one row per session id; ``created_at`` is stored as UTC (read back as
   aware UTC by the store, since SQLite keeps no offset).
-- ``fix_messages``: outbound raw messages, primary key (session_id, seq); a seq is stored at
-  most once per session between resets. No foreign key: a message row never outlives a
-  reset of its session because the store deletes them in the same transaction.
+- ``fix_messages``: outbound raw messages (with their MsgType), primary key
+  (session_id, seq); a seq is stored at most once per session between resets. No foreign
+  key: a message row never outlives a reset of its session because the store deletes them
+  in the same transaction.
 - Tables carry no schema name; a caller that wants one (tests on a shared PostgreSQL) maps
   it with ``schema_translate_map``.
 """
@@ -36,5 +37,6 @@ fix_messages = Table(
     metadata,
     Column("session_id", String(SESSION_ID_LENGTH), primary_key=True),
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("msg_type", String(8), nullable=False),  # for inspection; resends parse raw
     Column("raw", LargeBinary, nullable=False),
 )

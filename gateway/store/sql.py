@@ -6,7 +6,7 @@ transaction per batch (one per event-loop turn of the shell).
 Invariants:
 - ``write`` runs every record of the batch in ONE transaction and returns only after the
   COMMIT: outbound messages go in with executemany inserts, the latest sequence numbers per
-  session with one executemany upsert; a ``ResetRecord`` first flushes what precedes it,
+  session with one executemany upsert; a ``SessionReset`` first flushes what precedes it,
   then deletes the session's messages and rewrites its row (batch order is kept).
 - A duplicate (session_id, seq) rolls the whole batch back and raises
   ``DuplicateMessageError``.
@@ -34,9 +34,8 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.store.base import (
     DuplicateMessageError,
-    OutboundRecord,
-    ResetRecord,
-    SeqRecord,
+    OutboundMessage,
+    SeqNumbers,
     StoredSession,
     StoreError,
     StoreRecord,
@@ -186,34 +185,40 @@ class SqlMessageStore:
         For a layer that commits its own rows together with the FIX records.
         """
         messages: list[dict[str, object]] = []
-        seqs: dict[str, SeqRecord] = {}
+        seqs: dict[str, SeqNumbers] = {}
         for record in records:
             check_record(record)
-            if isinstance(record, OutboundRecord):
+            if isinstance(record, OutboundMessage):
                 messages.append(
-                    {"session_id": record.session_id, "seq": record.seq, "raw": record.raw}
-                )
-            elif isinstance(record, SeqRecord):
-                seqs[record.session_id] = record
-            elif isinstance(record, ResetRecord):
-                self._flush(conn, messages, seqs)
-                messages, seqs = [], {}
-                conn.execute(
-                    delete(fix_messages).where(fix_messages.c.session_id == record.session_id)
-                )
-                conn.execute(
-                    self._upsert_reset,
                     {
                         "session_id": record.session_id,
-                        "next_sender_seq": 1,
-                        "next_target_seq": 1,
-                        "created_at": as_utc(record.created_at),
-                    },
+                        "seq": record.seq,
+                        "msg_type": record.msg_type,
+                        "raw": record.raw,
+                    }
                 )
+            elif isinstance(record, SeqNumbers):
+                seqs[record.session_id] = record
+            else:  # SessionReset: what precedes it first, then drop and restart at 1
+                self._flush(conn, messages, seqs)
+                messages, seqs = [], {}
+                self._reset_in(conn, record.session_id, self._clock())
         self._flush(conn, messages, seqs)
 
+    def _reset_in(self, conn: Connection, session_id: str, now: datetime) -> None:
+        conn.execute(delete(fix_messages).where(fix_messages.c.session_id == session_id))
+        conn.execute(
+            self._upsert_reset,
+            {
+                "session_id": session_id,
+                "next_sender_seq": 1,
+                "next_target_seq": 1,
+                "created_at": as_utc(now),
+            },
+        )
+
     def _flush(
-        self, conn: Connection, messages: list[dict[str, object]], seqs: dict[str, SeqRecord]
+        self, conn: Connection, messages: list[dict[str, object]], seqs: dict[str, SeqNumbers]
     ) -> None:
         if messages:
             conn.execute(self._insert_messages, messages)
@@ -233,7 +238,9 @@ class SqlMessageStore:
             )
 
     def reset(self, session_id: str, now: datetime) -> None:
-        self.write([ResetRecord(session_id=session_id, created_at=now)])
+        self._check_open()
+        with self._engine.begin() as conn:
+            self._reset_in(conn, session_id, now)
 
     def close(self) -> None:
         if not self._closed:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,9 +23,9 @@ from gateway.store import MEMORY_URL, open_store
 from gateway.store.base import (
     DuplicateMessageError,
     MessageStore,
-    OutboundRecord,
-    ResetRecord,
-    SeqRecord,
+    OutboundMessage,
+    SeqNumbers,
+    SessionReset,
     StoreError,
     StoreRecord,
 )
@@ -48,6 +49,16 @@ def pg_reachable() -> bool:
         return False
 
 
+class Clock:
+    """A settable clock for the stores' own timestamps (row creation, SessionReset)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @dataclass
 class Backend:
     kind: str
@@ -63,7 +74,7 @@ class Backend:
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    clock = lambda: T0  # noqa: E731
+    clock = Clock(T0)
     if request.param == "memory":
         yield Backend("memory", MEMORY_URL, None, clock)
     elif request.param == "sqlite":
@@ -91,12 +102,18 @@ def store(backend: Backend) -> Iterator[MessageStore]:
     s.close()
 
 
-def out(seq: int, session: str = "S1") -> OutboundRecord:
-    return OutboundRecord(session_id=session, seq=seq, raw=f"8=FIX.4.4\x0134={seq}\x01".encode())
+def out(seq: int, session: str = "S1") -> OutboundMessage:
+    raw = f"8=FIX.4.4\x0135=8\x0134={seq}\x01".encode()
+    return OutboundMessage(session_id=session, seq=seq, msg_type="8", raw=raw)
 
 
-def seqs(sender: int, target: int, session: str = "S1") -> SeqRecord:
-    return SeqRecord(session_id=session, next_sender_seq=sender, next_target_seq=target)
+def seqs(sender: int, target: int, session: str = "S1") -> SeqNumbers:
+    return SeqNumbers(session_id=session, next_sender_seq=sender, next_target_seq=target)
+
+
+def clock_of(backend: Backend) -> Clock:
+    assert isinstance(backend.clock, Clock)
+    return backend.clock
 
 
 # ---------------------------------------------------------------- load
@@ -185,16 +202,9 @@ def test_duplicate_seq_rolls_back_the_whole_batch(store: MessageStore) -> None:
     assert store.load("S1").next_sender_seq == 3
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        OutboundRecord(session_id="S1", seq=0, raw=b"x"),
-        SeqRecord(session_id="S1", next_sender_seq=0, next_target_seq=1),
-        ResetRecord(session_id="S1", created_at=datetime(2024, 1, 1)),  # naive
-    ],
-)
-def test_invalid_record_is_refused(store: MessageStore, bad: StoreRecord) -> None:
-    with pytest.raises(StoreError):
+def test_not_a_record_is_refused(store: MessageStore) -> None:
+    bad: Any = ("S1", 2, b"raw")
+    with pytest.raises(StoreError, match="not a store record"):
         store.write([out(1), bad])
     assert store.messages("S1", 1, None) == []
 
@@ -219,18 +229,25 @@ def test_reset_drops_messages_and_seqs(store: MessageStore) -> None:
     assert (b.next_sender_seq, len(store.messages("B", 1, None))) == (2, 1)
 
 
-def test_reset_record_then_seq_one_in_the_same_batch(store: MessageStore) -> None:
+def test_session_reset_then_seq_one_in_the_same_batch(
+    backend: Backend, store: MessageStore
+) -> None:
     """Reset on logon: the new Logon is seq 1 again, in the batch that resets."""
-    store.write([out(1), out(2), seqs(3, 3)])
+    store.write([out(1), out(2), seqs(3, 3), out(1, "B"), seqs(2, 2, "B")])
     later = T0 + timedelta(minutes=5)
-    store.write(
-        [
-            out(3),  # before the reset: dropped with the rest
-            ResetRecord(session_id="S1", created_at=later),
-            out(1, "S1"),
-            seqs(2, 2),
-        ]
-    )
+    clock_of(backend).now = later
+    records: list[StoreRecord] = [
+        out(3),  # before the reset: dropped with the rest
+        out(2, "B"),
+        SessionReset(session_id="S1"),
+        out(1, "S1"),
+        seqs(2, 2),
+        seqs(3, 3, "B"),
+    ]
+    store.write(records)
+    b = store.load("B")
+    assert (b.next_sender_seq, b.created_at) == (3, T0)
+    assert [seq for seq, _ in store.messages("B", 1, None)] == [1, 2]
     s = store.load("S1")
     assert (s.next_sender_seq, s.next_target_seq, s.created_at) == (2, 2, later)
     assert store.messages("S1", 1, None) == [(1, out(1).raw)]
@@ -239,6 +256,8 @@ def test_reset_record_then_seq_one_in_the_same_batch(store: MessageStore) -> Non
 def test_reset_of_an_unknown_session_creates_it(store: MessageStore) -> None:
     store.reset("NEW", T0 + timedelta(seconds=1))
     assert store.load("NEW").created_at == T0 + timedelta(seconds=1)
+    store.write([SessionReset(session_id="NEW2")])
+    assert store.load("NEW2").created_at == T0
 
 
 # ---------------------------------------------------------------- durability
@@ -261,7 +280,7 @@ def test_reopen_after_close_keeps_data(backend: Backend) -> None:
 CHILD = """
 import sys
 sys.path.insert(0, {repo!r})
-from gateway.store.base import OutboundRecord, SeqRecord
+from gateway.store.base import OutboundMessage, SeqNumbers
 from gateway.store.sql import SqlMessageStore
 
 store = SqlMessageStore({url!r}, schema={schema!r})
@@ -270,10 +289,11 @@ batch_no = 0
 while True:
     first = batch_no * 10 + 1
     records = [
-        OutboundRecord(session_id="K", seq=s, raw=b"m%d" % s) for s in range(first, first + 10)
+        OutboundMessage(session_id="K", seq=s, msg_type="8", raw=b"m%d" % s)
+        for s in range(first, first + 10)
     ]
     records.append(
-        SeqRecord(session_id="K", next_sender_seq=first + 10, next_target_seq=batch_no + 2)
+        SeqNumbers(session_id="K", next_sender_seq=first + 10, next_target_seq=batch_no + 2)
     )
     store.write(records)
     print(batch_no, flush=True)  # reported only after the commit returned
