@@ -325,7 +325,7 @@ def _parse_credentials(t: _Table) -> Credentials | None:
 
 _SESSION_HINTS = {
     "password": "plaintext passwords are not accepted; give password_hash "
-    "(python -m config.passwords PASSWORD prints one)",
+    "(gateway.session.hash_password(PASSWORD) makes one)",
 }
 
 

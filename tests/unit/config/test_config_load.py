@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from config import passwords
 from config.load import ConfigError, apply_overrides, load_config, loads_config
 from config.schema import (
     Config,
@@ -19,6 +18,7 @@ from config.schema import (
     StpScope,
     TradingPhase,
 )
+from gateway.session.auth import hash_password, verify_password
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -109,7 +109,7 @@ def test_decimals_are_exact_from_floats_and_strings() -> None:
 
 
 def test_full_session_and_instrument() -> None:
-    hashed = passwords.hash_password("secret", salt="abc", iterations=1000)
+    hashed = hash_password("secret", iterations=1000)
     config = loads_config(
         f"""
 [venue]
@@ -154,7 +154,8 @@ credit_limit = 1000.5
     )
     c1, dc = config.sessions
     assert c1.session_id == "FIX.4.4:OTHER->C1" and c1.accounts == ("A1",)
-    assert c1.credentials is not None and passwords.verify_password("secret", hashed)
+    assert c1.credentials is not None and c1.credentials.password_hash == hashed
+    assert verify_password("secret", c1.credentials.password_hash)
     assert c1.reset_time is not None and c1.reset_time.hour == 5
     assert config.venue.trading_day_end.minute == 30
     assert dc.target_comp_id == "VEN" and dc.entitled_to("F1") and not dc.entitled_to("F2")
@@ -391,10 +392,26 @@ def test_config_is_frozen() -> None:
         config.listen.port = 1  # type: ignore[misc]
 
 
-# ---------------------------------------------------------------- passwords
-def test_password_hash_roundtrip() -> None:
-    hashed = passwords.hash_password("pw", iterations=1000)
-    assert passwords.format_problem(hashed) is None
-    assert passwords.verify_password("pw", hashed)
-    assert not passwords.verify_password("PW", hashed)
-    assert not passwords.verify_password("pw", "garbage")
+# ---------------------------------------------------------------- password hash format
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "pbkdf2_sha256$1000$zz$" + "0" * 64,  # salt not hex
+        "pbkdf2_sha256$1000$abc$" + "0" * 64,  # odd hex length
+        "pbkdf2_sha256$0$ab$" + "0" * 64,  # no iterations
+        "pbkdf2_sha256$1000$ab$" + "0" * 63,  # short digest
+        "sha1$1000$ab$" + "0" * 64,
+        "secret",
+    ],
+)
+def test_malformed_password_hash_is_refused(bad: str) -> None:
+    text = SESSION + f'username = "u"\npassword_hash = "{bad}"'
+    assert error_of(text).startswith('sessions[0].password_hash: expected "pbkdf2_sha256$')
+
+
+def test_session_layer_hashes_are_accepted() -> None:
+    """The loader's format check agrees with the session layer's hashing."""
+    hashed = hash_password("pw", iterations=1000)
+    config = loads_config(SESSION + f'username = "u"\npassword_hash = "{hashed}"')
+    credentials = config.sessions[0].credentials
+    assert credentials is not None and verify_password("pw", credentials.password_hash)
