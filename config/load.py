@@ -325,7 +325,7 @@ def _parse_credentials(t: _Table) -> Credentials | None:
 
 _SESSION_HINTS = {
     "password": "plaintext passwords are not accepted; give password_hash "
-    "(gateway.session.hash_password(PASSWORD) makes one)",
+    "(`fixvenue hash-password` prints one)",
 }
 
 
