@@ -40,6 +40,9 @@ from gateway.session import (
     LocalProtocolError,
     LoggedOn,
     LoggedOut,
+    RejectReceived,
+    RejectSent,
+    SequenceGap,
     StoreRecord,
 )
 from gateway.store import MessageStore
@@ -122,8 +125,12 @@ class FixConnection(asyncio.Protocol):
             data = self._identify(data)
             if self.session is None:
                 return
-        self.session.receive_data(data, self._shell.clock())
-        self._pump()
+        try:
+            self.session.receive_data(data, self._shell.clock())
+            self._pump()
+        except Exception:  # a bug must cost this connection only, never the loop
+            self._log.exception("internal_error")
+            self.abort("internal error")
 
     def eof_received(self) -> bool | None:
         return None  # close our side too
@@ -252,8 +259,14 @@ class FixConnection(asyncio.Protocol):
                 self._log.info("logout", **_fields(event))
             case Disconnect():
                 self._closing = event.reason
+            case RejectSent():
+                self._log.info("reject_sent", **_fields(event))
+            case RejectReceived():
+                self._log.info("reject_received", **_fields(event))
+            case SequenceGap():
+                self._log.info("sequence_gap", **_fields(event))
             case _:
-                self._log.debug("session_event", event=type(event).__name__, **_fields(event))
+                self._log.debug("session_event", kind=type(event).__name__, **_fields(event))
 
     # -- Flushable --------------------------------------------------------------------
 
