@@ -24,7 +24,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import structlog
 
@@ -108,10 +108,9 @@ class FixConnection(asyncio.Protocol):
     # -- asyncio.Protocol -------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         self._shell.connections.add(self)
-        peer = transport.get_extra_info("peername")
+        peer = self._transport.get_extra_info("peername")
         self._log = log.bind(peer=f"{peer[0]}:{peer[1]}" if peer else "?")
         self._log.info("connect")
         self._logon_timer = self._shell.loop.call_later(
