@@ -63,6 +63,8 @@ _new = tuple.__new__
 R = RejectReason
 _LIMIT = OrdType.LIMIT
 _MARKET = OrdType.MARKET
+_STOP = OrdType.STOP
+_STOP_LIMIT = OrdType.STOP_LIMIT
 _STOPS = frozenset({OrdType.STOP, OrdType.STOP_LIMIT})
 _PRICED = frozenset({OrdType.LIMIT, OrdType.STOP_LIMIT})
 _CONT = Phase.CONTINUOUS
@@ -123,7 +125,7 @@ class Engine(RecoveryMixin, PhaseMixin):
             self._expire_gtd(now, None)
         else:
             raise TypeError(f"not a venue command: {cmd!r}")
-        if self._touched:
+        if self._dirty:
             self._flush_md()
         return out
 
@@ -154,13 +156,13 @@ class Engine(RecoveryMixin, PhaseMixin):
         if not inst.min_qty <= qty <= inst.max_qty:
             return R.QTY_OUT_OF_RANGE
         ot, tif = cmd.ord_type, cmd.tif
-        if (cmd.price is not None) != (ot in _PRICED):
+        if (cmd.price is not None) != (ot is _LIMIT or ot is _STOP_LIMIT):
             return R.INVALID_ORDER
-        if (cmd.stop_price is not None) != (ot in _STOPS):
+        if (cmd.stop_price is not None) != (ot is _STOP or ot is _STOP_LIMIT):
             return R.INVALID_ORDER
         mf = cmd.max_floor
         if mf is not None and (
-            ot not in _PRICED
+            (ot is not _LIMIT and ot is not _STOP_LIMIT)
             or mf <= 0
             or mf % inst.lot_size
             or mf > qty
@@ -231,7 +233,8 @@ class Engine(RecoveryMixin, PhaseMixin):
         if (
             cmd.tif is _FOK
             and sym.phase is _CONT
-            and ot not in _STOPS
+            and ot is not _STOP
+            and ot is not _STOP_LIMIT
             and not self._fok_fillable(sym, o, self._limit_of(sym, o))
         ):
             self._reject(cmd, R.FOK_NOT_FILLABLE)
@@ -243,7 +246,7 @@ class Engine(RecoveryMixin, PhaseMixin):
         if cmd.expire_at is not None:
             heapq.heappush(self._gtd, (cmd.expire_at, oid))
         ph = sym.phase
-        if ot in _STOPS:
+        if ot is _STOP or ot is _STOP_LIMIT:
             self._arm_stop(sym, o)
         elif ph is not _CONT:
             self._rest(sym, o)
@@ -374,9 +377,9 @@ class Engine(RecoveryMixin, PhaseMixin):
         if not inst.min_qty <= cmd.qty <= inst.max_qty:
             return R.QTY_OUT_OF_RANGE
         ot = o.info.ord_type
-        if (cmd.price is not None) != (ot in _PRICED):
+        if (cmd.price is not None) != (ot is _LIMIT or ot is _STOP_LIMIT):
             return R.INVALID_ORDER
-        if (cmd.stop_price is not None) != (ot in _STOPS):
+        if (cmd.stop_price is not None) != (ot is _STOP or ot is _STOP_LIMIT):
             return R.INVALID_ORDER
         mf = cmd.max_floor
         if mf is not None and (mf <= 0 or mf % inst.lot_size or mf > cmd.qty):
@@ -438,7 +441,7 @@ class Engine(RecoveryMixin, PhaseMixin):
             lvl.qty -= o.display - nd
             lvl.hidden -= (o.leaves - o.display) - (new_leaves - nd)
             o.qty, o.leaves, o.display = qty, new_leaves, nd
-            self._touch(sym, o.side, lvl.price)
+            self._touch(sym, o.is_buy, lvl.price)
             self._emit_replaced(o, old, False)
             return
         self._unlink(sym, o)

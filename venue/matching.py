@@ -61,7 +61,9 @@ class SymbolState:
         "stp_account",
         "pro_rata",
         "band",
-        "schedule_day",
+        "touched_bids",
+        "touched_asks",
+        "dirty",
     )
 
     def __init__(
@@ -83,6 +85,10 @@ class SymbolState:
         self.stp_account = (inst.stp_scope or stp_scope) is StpScope.ACCOUNT
         self.pro_rata = inst.algorithm is Algorithm.PRO_RATA
         self.band = inst.band(inst.reference_ticks)
+        # Prices whose displayed level changed during the current command (market data).
+        self.touched_bids: dict[int, None] = {}
+        self.touched_asks: dict[int, None] = {}
+        self.dirty = False
 
     @property
     def reference_price(self) -> int | None:
@@ -108,38 +114,51 @@ class Matcher:
         self._next_trade = 1
         self._prio = 0
         self._triggers: deque[tuple[Order, int]] = deque()
-        # Per-command touched price levels for market data: (symbol state, side) -> prices.
-        self._touched: dict[tuple[str, Side], dict[int, None]] = {}
+        # Instruments with touched price levels in the current command.
+        self._dirty: list[SymbolState] = []
 
     # -- bookkeeping ---------------------------------------------------------------------
 
-    def _touch(self, sym: SymbolState, side: Side, price: int) -> None:
-        key = (sym.symbol, side)
-        t = self._touched.get(key)
-        if t is None:
-            self._touched[key] = {price: None}
+    def _touch(self, sym: SymbolState, is_buy: bool, price: int) -> None:
+        if not sym.dirty:
+            sym.dirty = True
+            self._dirty.append(sym)
+        if is_buy:
+            sym.touched_bids[price] = None
         else:
-            t[price] = None
+            sym.touched_asks[price] = None
 
     def _flush_md(self) -> None:
-        touched = self._touched
-        if not self._md_events:
-            touched.clear()
-            return
+        """Emit one BookChanged per touched level, with its state after the command."""
         out = self._out
-        for (symbol, side), prices in touched.items():
-            book = self._syms[symbol].book
-            levels, sign = (book.bids, -1) if side is _BUY else (book.asks, 1)
-            for px in prices:
-                lvl = levels.get(sign * px)
-                self._seq = s = self._seq + 1
-                out.append(
-                    _new(
-                        BookChanged,
-                        (s, symbol, side, px, lvl.qty if lvl else 0, lvl.count if lvl else 0),
-                    )
-                )
-        touched.clear()
+        md = self._md_events
+        for sym in self._dirty:
+            sym.dirty = False
+            if md:
+                symbol = sym.symbol
+                for side, levels, sign, prices in (
+                    (_BUY, sym.book.bids, -1, sym.touched_bids),
+                    (_SELL, sym.book.asks, 1, sym.touched_asks),
+                ):
+                    for px in prices:
+                        lvl = levels.get(sign * px)
+                        self._seq = s = self._seq + 1
+                        out.append(
+                            _new(
+                                BookChanged,
+                                (
+                                    s,
+                                    symbol,
+                                    side,
+                                    px,
+                                    lvl.qty if lvl else 0,
+                                    lvl.count if lvl else 0,
+                                ),
+                            )
+                        )
+            sym.touched_bids.clear()
+            sym.touched_asks.clear()
+        self._dirty.clear()
 
     def _finish(self, o: Order, status: OrderStatus) -> None:
         o.status = status
@@ -152,12 +171,12 @@ class Matcher:
         mf = o.max_floor
         o.display = o.leaves if mf is None or mf > o.leaves else mf
         sym.book.add(o)
-        self._touch(sym, o.side, o.price)  # type: ignore[arg-type]
+        self._touch(sym, o.is_buy, o.price)  # type: ignore[arg-type]
 
     def _unlink(self, sym: SymbolState, o: Order) -> None:
         """Take a live order out of wherever it waits (book, stops, pool)."""
         if o.level is not None:
-            self._touch(sym, o.side, o.level.price)
+            self._touch(sym, o.is_buy, o.level.price)
             sym.book.remove(o)
         elif o.status is OrderStatus.PENDING_TRIGGER:
             stops = sym.buy_stops if o.is_buy else sym.sell_stops
@@ -224,7 +243,7 @@ class Matcher:
                 o.priority = self._prio
                 sym.book.move_to_back(o)
                 o.status = _PARTIAL
-        self._touch(sym, o.side, px)
+        self._touch(sym, o.is_buy, px)
 
     def _trade(
         self, sym: SymbolState, maker: Order, taker: Order, q: int, px: int, aggressor: Side | None
@@ -266,7 +285,8 @@ class Matcher:
         lo = hi = 0
         traded = False
         while t.leaves and levels:
-            lvl: Level = levels.peekitem(0)[1]
+            # Best level: SortedDict keeps its keys in a SortedList of sublists.
+            lvl: Level = levels[levels._list._lists[0][0]]
             px = lvl.price
             if limit is not None and (px > limit if is_buy else px < limit):
                 break

@@ -1,0 +1,177 @@
+"""Benchmark: `python -m venue.bench [--commands N] [--seed S]`.
+
+Role: measure commands per second and per-command latency (p50/p99) of `Engine.submit`
+for (1) a realistic mix over a few hundred price levels: ~50% passive limit inserts, 30%
+cancels, 10% replaces, 10% aggressive orders; (2) a deep single-level queue swept by
+aggressive orders. Not a test: it prints figures. Command streams are generated before
+timing (seeded, so runs are comparable); market-data events are on, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from venue.commands import CancelOrder, NewOrder, ReplaceOrder
+from venue.engine import Engine
+from venue.instruments import Instrument
+from venue.types import OrdType, Side, TimeInForce
+
+NOW = datetime(2024, 1, 2, 12, tzinfo=UTC)
+MID = 10_000
+
+
+def _mix(n: int, seed: int) -> tuple[Engine, list[Any]]:
+    """Pre-generate the mix. Order ids are predictable (assigned 1, 2, ... to accepted
+    orders), so the generator tracks which of its passive orders should still rest."""
+    rng = random.Random(seed)
+    engine = Engine([Instrument(symbol="X")])
+    # Warm book: 300 levels a side.
+    next_id = 1
+    live: list[int] = []
+    for i in range(3000):
+        side = Side.BUY if i % 2 else Side.SELL
+        off = 1 + (i // 2) % 300
+        price = MID - off if side is Side.BUY else MID + off
+        engine.submit(NewOrder(symbol="X", side=side, qty=100, price=price, firm="w"), NOW)
+        live.append(next_id)
+        next_id += 1
+    cmds: list[Any] = []
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.5 or not live:
+            side = Side.BUY if rng.random() < 0.5 else Side.SELL
+            off = 1 + int(rng.expovariate(1 / 40)) % 300
+            price = MID - off if side is Side.BUY else MID + off
+            cmds.append(
+                NewOrder(
+                    symbol="X",
+                    side=side,
+                    qty=rng.randrange(1, 10) * 100,
+                    price=price,
+                    firm=f"f{rng.randrange(8)}",
+                    owner="s",
+                    client_ref="c",
+                )
+            )
+            live.append(next_id)
+            next_id += 1
+        elif r < 0.8:
+            oid = live.pop(rng.randrange(len(live)))
+            cmds.append(CancelOrder(order_id=oid, client_ref="x"))
+        elif r < 0.9:
+            k = rng.randrange(len(live))
+            cmds.append(
+                ReplaceOrder(
+                    order_id=live[k], qty=rng.randrange(1, 10) * 100, price=None, client_ref="r"
+                )
+            )
+        else:
+            side = Side.BUY if rng.random() < 0.5 else Side.SELL
+            cmds.append(
+                NewOrder(
+                    symbol="X",
+                    side=side,
+                    qty=rng.randrange(1, 5) * 100,
+                    ord_type=OrdType.MARKET,
+                    tif=TimeInForce.IOC,
+                    firm="agg",
+                    client_ref="m",
+                )
+            )
+            next_id += 1
+    return engine, cmds
+
+
+def _fix_replaces(engine: Engine, cmds: list[Any]) -> list[Any]:
+    """Replaces need the resting price; fill it in from a dry run on a copy."""
+    out = []
+    for c in cmds:
+        if isinstance(c, ReplaceOrder):
+            view = engine.order(c.order_id)
+            price = view.price if view is not None else MID
+            c = ReplaceOrder(order_id=c.order_id, qty=c.qty, price=price, client_ref=c.client_ref)
+        out.append(c)
+        engine.submit(c, NOW)
+    return out
+
+
+def _deep(n: int) -> tuple[Engine, list[Any]]:
+    engine = Engine([Instrument(symbol="X")])
+    cmds: list[Any] = []
+    for i in range(n):
+        if i % 10 == 9:
+            cmds.append(
+                NewOrder(
+                    symbol="X", side=Side.BUY, qty=300, price=MID, tif=TimeInForce.IOC, firm="b"
+                )
+            )
+        else:
+            cmds.append(NewOrder(symbol="X", side=Side.SELL, qty=100, price=MID, firm="s"))
+    # Start with a deep queue at one price.
+    for _ in range(20_000):
+        engine.submit(NewOrder(symbol="X", side=Side.SELL, qty=100, price=MID, firm="s"), NOW)
+    return engine, cmds
+
+
+def _throughput(engine: Engine, cmds: list[Any]) -> float:
+    submit = engine.submit
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        for c in cmds:
+            submit(c, NOW)
+        return len(cmds) / (time.perf_counter() - t0)
+    finally:
+        gc.enable()
+
+
+def _latency(engine: Engine, cmds: list[Any]) -> tuple[float, float]:
+    submit = engine.submit
+    clock = time.perf_counter_ns
+    lat = []
+    gc.collect()
+    gc.disable()
+    try:
+        for c in cmds:
+            a = clock()
+            submit(c, NOW)
+            lat.append(clock() - a)
+    finally:
+        gc.enable()
+    lat.sort()
+    return lat[len(lat) // 2] / 1000, lat[int(len(lat) * 0.99)] / 1000
+
+
+def run_scenario(name: str, build: Any, n: int) -> str:
+    engine, cmds = build()
+    tput = _throughput(engine, cmds)
+    engine2, cmds2 = build()
+    p50, p99 = _latency(engine2, cmds2)
+    return f"{name:<28} {n:>9,} cmds  {tput:>10,.0f} cmds/s  p50 {p50:6.2f} us  p99 {p99:6.2f} us"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--commands", type=int, default=200_000)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    n = args.commands
+
+    def mix() -> tuple[Engine, list[Any]]:
+        engine, cmds = _mix(n, args.seed)
+        dry, _ = _mix(0, args.seed)
+        cmds = _fix_replaces(dry, cmds)
+        return engine, cmds
+
+    print(run_scenario("mix 50/30/10/10, 300 levels", mix, n))
+    print(run_scenario("deep single-level queue", lambda: _deep(n), n))
+
+
+if __name__ == "__main__":
+    main()
