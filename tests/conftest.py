@@ -55,7 +55,7 @@ class VenueProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            env={**os.environ, "PYTHONPATH": _pythonpath()},
         )
         self._readers = [
             threading.Thread(target=self._drain, args=(self.proc.stdout, self.stdout_lines)),
@@ -92,6 +92,11 @@ class VenueProcess:
         for reader in self._readers:
             reader.join(timeout=5)
         return self.proc.returncode
+
+
+def _pythonpath() -> str:
+    """The repository first (no editable install needed), then the caller's PYTHONPATH."""
+    return os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
 
 
 @pytest.fixture
