@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fixspec.codec import FixMessage
-from fixspec.dictionary import FIELDS, HEADER, MESSAGES, TRAILER, FieldDef, GroupDef
+from fixspec.dictionary import FIELDS, HEADER, MESSAGES, TRAILER, FieldDef, GroupDef, MessageDef
 from fixspec.enums import SessionRejectReason as R
 from fixspec.utctime import parse_timestamp
 
@@ -78,7 +78,7 @@ class Validator:
     user-defined range 5000-9999 is an undefined tag (373=3).
     """
 
-    __slots__ = ("_fields", "_messages", "_user_range", "_user_tags")
+    __slots__ = ("_fields", "_messages", "_specs", "_user_range", "_user_tags")
 
     def __init__(self, user_fields: Mapping[int, FieldDef] | None = None) -> None:
         self._fields: dict[int, FieldDef] = dict(FIELDS)
@@ -88,6 +88,7 @@ class Validator:
             self._fields.update(user_fields)
             self._user_tags = frozenset(user_fields)
         self._messages = {mt.encode(): m for mt, m in MESSAGES.items()}
+        self._specs: dict[str, dict[int, tuple[FieldDef, int, GroupDef | None]]] = {}
 
     def validate(self, msg: FixMessage) -> Violation | None:
         pairs = msg.pairs
@@ -97,40 +98,33 @@ class Validator:
         mdef = self._messages.get(pairs[2][1])
         if mdef is None:
             return _v(R.INVALID_MSG_TYPE, 35)
+        spec = self._spec(mdef)
         fields = self._fields
-        body = mdef.body
-        groups = mdef.groups
-        user_tags = self._user_tags
-        check_dups = mdef.has_layout
         seen: set[int] = set()
         region = 0  # 0 header, 1 body, 2 trailer
         i = 3
         while i < n:
             tag, value = pairs[i]
-            fd = fields.get(tag)
-            if fd is None:
-                return self._unknown(tag)
+            entry = spec.get(tag)
+            if entry is None:
+                fd = fields.get(tag)
+                if fd is None:
+                    return self._unknown(tag)
+                if not value:
+                    return _v(R.TAG_SPECIFIED_WITHOUT_A_VALUE, tag)
+                return _v(R.TAG_NOT_DEFINED_FOR_THIS_MESSAGE_TYPE, tag)
+            fd, zone, group = entry
             if not value:
                 return _v(R.TAG_SPECIFIED_WITHOUT_A_VALUE, tag)
             if fd.check is not None and not fd.check(value):
                 return _v(R.INCORRECT_DATA_FORMAT_FOR_VALUE, tag)
             if fd.values is not None and not fd.enum_ok(value):
                 return _v(R.VALUE_IS_INCORRECT, tag)
-            group: GroupDef | None = None
-            if tag in _HEADER_TAGS:
-                if region:
+            if zone != region:
+                if zone < region:
                     return _v(R.TAG_SPECIFIED_OUT_OF_REQUIRED_ORDER, tag)
-                group = _HEADER_GROUPS.get(tag)
-            elif tag in _TRAILER_TAGS:
-                region = 2
-            else:
-                if region == 2:
-                    return _v(R.TAG_SPECIFIED_OUT_OF_REQUIRED_ORDER, tag)
-                region = 1
-                if tag not in body and tag not in user_tags:
-                    return _v(R.TAG_NOT_DEFINED_FOR_THIS_MESSAGE_TYPE, tag)
-                group = groups.get(tag)
-            if tag in seen and (check_dups or region != 1):
+                region = zone
+            if tag in seen and (mdef.has_layout or zone != 1):
                 return _v(R.TAG_APPEARS_MORE_THAN_ONCE, tag)
             seen.add(tag)
             i += 1
@@ -147,6 +141,20 @@ class Validator:
         if 10 not in seen:
             return _v(R.REQUIRED_TAG_MISSING, 10)
         return None
+
+    def _spec(self, mdef: MessageDef) -> dict[int, tuple[FieldDef, int, GroupDef | None]]:
+        """Per message type: tag -> (field, zone 0/1/2 header/body/trailer, group), cached."""
+        spec = self._specs.get(mdef.msg_type)
+        if spec is None:
+            spec = {}
+            for tag in mdef.body | self._user_tags:
+                spec[tag] = (self._fields[tag], 1, mdef.groups.get(tag))
+            for tag in _TRAILER_TAGS:
+                spec[tag] = (self._fields[tag], 2, None)
+            for tag in _HEADER_TAGS:
+                spec[tag] = (self._fields[tag], 0, _HEADER_GROUPS.get(tag))
+            self._specs[mdef.msg_type] = spec
+        return spec
 
     def _unknown(self, tag: int) -> Violation:
         if self._user_range and tag in _USER_RANGE:
