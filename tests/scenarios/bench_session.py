@@ -1,6 +1,6 @@
 """Micro-benchmark of the order-entry hot path (run by hand, not collected by pytest):
 
-    .venv/bin/python -m tests.scenarios.bench_session
+.venv/bin/python -m tests.scenarios.bench_session
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ def main() -> None:
         for i in range(2, N + 2)
     ]
     er = (
-        b"37=O1\x0111=C1\x0117=E1\x01150=0\x0139=0\x0155=INTC\x0154=1\x01"
-        b"151=100\x0114=0\x016=0\x01"
+        b"37=O1\x0111=C1\x0117=E1\x01150=0\x0139=0\x0155=INTC\x0154=1\x01151=100\x0114=0\x016=0\x01"
     )
 
     t0 = time.perf_counter()
