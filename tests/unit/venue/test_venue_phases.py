@@ -1,0 +1,166 @@
+"""Phases, auctions, expiry, market data and recovery; invariants after every command."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from venue_helpers import NOW, B, S, Sim, kinds, trades
+
+from venue.auction import uncross_price
+from venue.commands import (
+    AdvanceTime,
+    EndOfDay,
+    ExpireOrders,
+    Halt,
+    NewOrder,
+    Resume,
+    SetPhase,
+)
+from venue.engine import Engine
+from venue.events import AuctionResult, BookChanged, Expired, PhaseChanged, Rejected
+from venue.instruments import Instrument, ScheduleEntry
+from venue.phases import IllegalTransition
+from venue.types import OrdType, Phase, RejectReason, TimeInForce
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_pre_open_collects_then_opening_auction_uncrosses() -> None:
+    sim = Sim(Instrument(symbol="X", initial_phase=Phase.PRE_OPEN, reference_price=Decimal("1.00")))
+    sim.order(B, 10, 102)
+    sim.order(S, 6, 99)
+    sim.order(S, 6, 101)
+    sim.order(B, 5, 98, tif=TimeInForce.AT_OPEN)
+    assert trades(sim.events) == []  # nothing matches before the auction
+    sim.do(SetPhase(symbol="X", phase=Phase.OPENING_AUCTION))
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CONTINUOUS))
+    res = [e for e in evs if isinstance(e, AuctionResult)][0]
+    # 101: buy 10, sell 12 -> 10; 102: same volume, bigger imbalance? both 10/12 ->
+    # tie broken by distance to the reference 100 -> 101.
+    assert (res.price, res.volume) == (101, 10)
+    assert all(t[2] == 101 for t in trades(evs)) and sum(t[3] for t in trades(evs)) == 10
+    assert [e.order.order_id for e in evs if isinstance(e, Expired)] == [4]  # AT_OPEN left
+    assert sim.engine.stats("X").open == 101
+
+
+@pytest.mark.parametrize(
+    "bids,asks,ref,price,volume",
+    [
+        ([(100, 10)], [(100, 10)], None, 100, 10),
+        ([(102, 10), (101, 5)], [(100, 8), (101, 8)], None, 101, 15),
+        ([(99, 10)], [(100, 10)], None, None, 0),
+        ([(105, 10)], [(100, 10)], 103, 103, 0),  # no order at 103: candidates are 100, 105
+    ],
+)
+def test_uncross_price(
+    bids: list[tuple[int, int]],
+    asks: list[tuple[int, int]],
+    ref: int | None,
+    price: int | None,
+    volume: int,
+) -> None:
+    e = Engine([Instrument(symbol="X", initial_phase=Phase.PRE_OPEN)])
+    for p, q in bids:
+        e.submit(NewOrder(symbol="X", side=B, qty=q, price=p), NOW)
+    for p, q in asks:
+        e.submit(NewOrder(symbol="X", side=S, qty=q, price=p), NOW)
+    u = uncross_price(e.book("X"), ref)
+    if price == 103:  # equal volume and imbalance: the candidate closest to 103
+        assert (u.price, u.volume) == (105, 10)
+    else:
+        assert (u.price, u.volume) == (price, volume)
+
+
+def test_halt_rejects_then_resume_through_auction() -> None:
+    sim = Sim()
+    sim.order(S, 5, 100)
+    sim.do(Halt(symbol="X"))
+    evs = sim.order(B, 5, 100)
+    assert isinstance(evs[0], Rejected) and evs[0].reason is RejectReason.TRADING_HALTED
+    sim.do(Resume(symbol="X"))
+    assert sim.engine.phase("X") is Phase.REOPENING_AUCTION
+    assert trades(sim.order(B, 5, 101)) == []
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CONTINUOUS))
+    assert trades(evs) == [(1, 2, 100, 5)]
+    with pytest.raises(IllegalTransition):
+        sim.do(SetPhase(symbol="X", phase=Phase.OPENING_AUCTION))
+
+
+def test_closing_auction_at_close_orders_and_day_expiry() -> None:
+    sim = Sim()
+    sim.order(B, 5, 100, tif=TimeInForce.DAY)
+    sim.order(B, 5, 90, tif=TimeInForce.GTC)
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # waits outside the book
+    assert sim.book(S) == []
+    sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CLOSED))
+    assert trades(evs) == [(1, 3, 100, 5)]
+    assert sim.book(B) == [(90, 2, 5)]  # GTC survives the close
+    assert sim.engine.stats("X").close == 100
+    evs = sim.order(B, 5, 100)
+    assert isinstance(evs[0], Rejected) and evs[0].reason is RejectReason.MARKET_CLOSED
+
+
+def test_gtd_and_day_expiry() -> None:
+    sim = Sim()
+    sim.order(B, 5, 100, tif=TimeInForce.GTD, expire_at=NOW + timedelta(minutes=1))
+    sim.order(B, 5, 99)
+    assert sim.do(ExpireOrders(), NOW + timedelta(seconds=59)) == []
+    evs = sim.do(ExpireOrders(), NOW + timedelta(minutes=1))
+    assert [e.order.order_id for e in evs if isinstance(e, Expired)] == [1]
+    evs = sim.do(EndOfDay())
+    assert [e.order.order_id for e in evs if isinstance(e, Expired)] == [2]
+
+
+def test_schedule_drives_phases() -> None:
+    sched = (
+        ScheduleEntry(at=time(8), phase=Phase.PRE_OPEN),
+        ScheduleEntry(at=time(9), phase=Phase.OPENING_AUCTION),
+        ScheduleEntry(at=time(9, 5), phase=Phase.CONTINUOUS),
+        ScheduleEntry(at=time(17), phase=Phase.CLOSING_AUCTION),
+        ScheduleEntry(at=time(17, 5), phase=Phase.CLOSED),
+    )
+    sim = Sim(Instrument(symbol="X", schedule=sched, initial_phase=Phase.CLOSED))
+    day = NOW.replace(hour=0)
+    sim.do(AdvanceTime(), day)
+    evs = sim.do(AdvanceTime(), day.replace(hour=10))
+    assert [e.new for e in evs if isinstance(e, PhaseChanged)] == [
+        Phase.PRE_OPEN,
+        Phase.OPENING_AUCTION,
+        Phase.CONTINUOUS,
+    ]
+
+
+def test_market_data_views_and_events() -> None:
+    sim = Sim()
+    evs = sim.order(S, 5, 101)
+    assert [(e.side, e.price, e.qty) for e in evs if isinstance(e, BookChanged)] == [(S, 101, 5)]
+    sim.order(S, 5, 102)
+    sim.order(B, 5, 99)
+    sim.order(B, 7, 102)
+    bbo = sim.engine.bbo("X")
+    assert (bbo.bid_price, bbo.bid_qty, bbo.ask_price, bbo.ask_qty) == (99, 5, 102, 3)
+    st = sim.engine.stats("X")
+    assert (st.volume, st.open, st.high, st.low, st.last_price) == (7, 101, 102, 101, 102)
+    assert st.vwap == Fraction(505 + 204, 7) and len(st.tape) == 2
+    assert [lv.price for lv in sim.engine.depth("X", 1).bids] == [99]
+    seqs = [e.seq for e in sim.events]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_restore_is_silent_and_continues_identically() -> None:
+    a = Sim()
+    a.order(S, 10, 100, max_floor=3)
+    a.order(S, 5, 100)
+    a.order(B, 4, 100)
+    a.order(B, 2, ord_type=OrdType.STOP, stop_price=101)
+    snap = a.engine.snapshot()
+    b = Engine([Instrument(symbol="X")])
+    b.restore(snap)
+    b.check_invariants()
+    cmd = NewOrder(symbol="X", side=B, qty=20, price=101)
+    assert b.submit(cmd, NOW) == a.engine.submit(cmd, NOW)
+    assert kinds(b.submit(cmd, NOW))[0] == "Accepted"
