@@ -1,0 +1,234 @@
+"""Venue state -> FIX 4.4 ExecutionReport (8) and OrderCancelReject (9) bodies.
+
+Role: encode what the venue said, exactly per FIX 4.4, as application bodies (fields
+without header and trailer) plus the row the executions table keeps of each report.
+
+Invariants:
+- Every ExecutionReport carries OrderID, ClOrdID, ExecID, ExecType, OrdStatus, Symbol,
+  Side, OrderQty, OrdType, LeavesQty, CumQty, AvgPx and TransactTime; Price/StopPx/TIF when
+  the order has them; LastQty/LastPx/TrdMatchID on fills; OrdRejReason/Text on rejects.
+- Prices are exact decimals from integer ticks; AvgPx is exact when it falls on a tick and
+  rounded to 8 decimal places otherwise.
+- LeavesQty + CumQty == OrderQty for a live order; LeavesQty == 0 once the order is done.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import NamedTuple
+
+from gateway.app.fixmap import ORD_TYPE_TO_FIX, TIF_TO_FIX, side_to_fix
+from venue.events import OrderInfo
+from venue.instruments import Instrument
+
+_AVG_QUANTUM = Decimal("0.00000001")
+
+
+class Pricer:
+    """Exact tick <-> decimal text for one instrument, cached for the hot path."""
+
+    __slots__ = ("_cache", "instrument", "tick")
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.tick = instrument.tick_size
+        self._cache: dict[int, bytes] = {}
+
+    def px(self, ticks: int) -> bytes:
+        v = self._cache.get(ticks)
+        if v is None:
+            v = str(ticks * self.tick).encode()
+            if len(self._cache) < 100_000:
+                self._cache[ticks] = v
+        return v
+
+    def avg(self, notional: int, cum: int) -> bytes:
+        if cum == 0:
+            return b"0"
+        q, r = divmod(notional, cum)
+        if r == 0:
+            return self.px(q)
+        value = (Decimal(notional) * self.tick / cum).quantize(_AVG_QUANTUM, ROUND_HALF_EVEN)
+        return str(value).encode()
+
+
+class ExecRow(NamedTuple):
+    """What the executions table keeps of one ExecutionReport."""
+
+    exec_id: str
+    order_id: int | None
+    session_id: str
+    cl_ord_id: str
+    orig_cl_ord_id: str | None
+    exec_type: str
+    ord_status: str
+    symbol: str
+    side: str
+    order_qty: int | None
+    last_qty: int | None
+    last_px: str | None
+    leaves_qty: int
+    cum_qty: int
+    avg_px: str
+    text: str | None
+
+
+def execution_report(
+    pricer: Pricer,
+    info: OrderInfo,
+    *,
+    session_id: str,
+    exec_id: str,
+    exec_type: bytes,
+    ord_status: bytes,
+    leaves: int,
+    cum: int,
+    notional: int,
+    transact_time: bytes,
+    cl_ord_id: str | None = None,
+    orig_cl_ord_id: str | None = None,
+    last_qty: int | None = None,
+    last_px: int | None = None,
+    trd_match_id: int | None = None,
+    text: str | None = None,
+) -> tuple[bytes, ExecRow]:
+    """An ExecutionReport for an order the venue knows, and its executions row."""
+    clid = info.client_ref if cl_ord_id is None else cl_ord_id
+    side = side_to_fix(info.side, info.short_sale)
+    avg = pricer.avg(notional, cum)
+    parts = [
+        b"37=%d\x0111=%s\x01" % (info.order_id, clid.encode()),
+    ]
+    if orig_cl_ord_id is not None:
+        parts.append(b"41=%s\x01" % orig_cl_ord_id.encode())
+    parts.append(
+        b"17=%s\x01150=%s\x0139=%s\x011=%s\x0155=%s\x0154=%s\x0138=%d\x0140=%s\x01"
+        % (
+            exec_id.encode(),
+            exec_type,
+            ord_status,
+            info.account.encode(),
+            info.symbol.encode(),
+            side,
+            info.qty,
+            ORD_TYPE_TO_FIX[info.ord_type],
+        )
+    )
+    if info.price is not None:
+        parts.append(b"44=%s\x01" % pricer.px(info.price))
+    if info.stop_price is not None:
+        parts.append(b"99=%s\x01" % pricer.px(info.stop_price))
+    parts.append(b"59=%s\x01" % TIF_TO_FIX[info.tif])
+    if info.max_floor is not None:
+        parts.append(b"111=%d\x01" % info.max_floor)
+    px_text: bytes | None = None
+    if last_qty is not None and last_px is not None:
+        px_text = pricer.px(last_px)
+        parts.append(b"32=%d\x0131=%s\x01" % (last_qty, px_text))
+    parts.append(b"151=%d\x0114=%d\x016=%s\x0160=%s\x01" % (leaves, cum, avg, transact_time))
+    if trd_match_id is not None:
+        parts.append(b"880=%d\x01" % trd_match_id)
+    if text:
+        parts.append(b"58=%s\x01" % _clean(text))
+    row = ExecRow(
+        exec_id,
+        info.order_id,
+        session_id,
+        clid,
+        orig_cl_ord_id,
+        exec_type.decode(),
+        ord_status.decode(),
+        info.symbol,
+        side.decode(),
+        info.qty,
+        last_qty,
+        None if px_text is None else px_text.decode(),
+        leaves,
+        cum,
+        avg.decode(),
+        text,
+    )
+    return b"".join(parts), row
+
+
+def rejected_order_report(
+    *,
+    session_id: str,
+    exec_id: str,
+    cl_ord_id: str,
+    symbol: str,
+    side: bytes,
+    account: str,
+    order_qty: int | None,
+    ord_type: bytes | None,
+    price: bytes | None,
+    ord_rej_reason: int,
+    text: str,
+    transact_time: bytes,
+) -> tuple[bytes, ExecRow]:
+    """ExecutionReport 150=8 39=8 for a NewOrderSingle the venue never accepted."""
+    parts = [
+        b"37=NONE\x0111=%s\x0117=%s\x01150=8\x0139=8\x01" % (cl_ord_id.encode(), exec_id.encode())
+    ]
+    if account:
+        parts.append(b"1=%s\x01" % account.encode())
+    parts.append(b"55=%s\x0154=%s\x01" % (symbol.encode() or b"[N/A]", side))
+    if order_qty is not None:
+        parts.append(b"38=%d\x01" % order_qty)
+    if ord_type is not None:
+        parts.append(b"40=%s\x01" % ord_type)
+    if price is not None:
+        parts.append(b"44=%s\x01" % price)
+    parts.append(
+        b"151=0\x0114=0\x016=0\x0160=%s\x01103=%d\x0158=%s\x01"
+        % (transact_time, ord_rej_reason, _clean(text))
+    )
+    row = ExecRow(
+        exec_id,
+        None,
+        session_id,
+        cl_ord_id,
+        None,
+        "8",
+        "8",
+        symbol,
+        side.decode(),
+        order_qty,
+        None,
+        None,
+        0,
+        0,
+        "0",
+        text,
+    )
+    return b"".join(parts), row
+
+
+def order_cancel_reject(
+    *,
+    order_id: int | None,
+    cl_ord_id: str,
+    orig_cl_ord_id: str,
+    ord_status: bytes,
+    response_to: bytes,
+    reason: int,
+    text: str,
+    transact_time: bytes,
+) -> bytes:
+    """OrderCancelReject (9) for a cancel (434=1) or cancel/replace (434=2) request."""
+    oid = b"NONE" if order_id is None else b"%d" % order_id
+    return b"37=%s\x0111=%s\x0141=%s\x0139=%s\x0160=%s\x01434=%s\x01102=%d\x0158=%s\x01" % (
+        oid,
+        cl_ord_id.encode(),
+        orig_cl_ord_id.encode(),
+        ord_status,
+        transact_time,
+        response_to,
+        reason,
+        _clean(text),
+    )
+
+
+def _clean(text: str) -> bytes:
+    """Free text never carries SOH (it would end the field)."""
+    return text.replace("\x01", " ").encode("latin-1", "replace")

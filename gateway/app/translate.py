@@ -1,0 +1,200 @@
+"""FIX order-entry messages -> venue commands, or the reason they cannot be one.
+
+Role: read the fields of a NewOrderSingle (D), OrderCancelRequest (F) and
+OrderCancelReplaceRequest (G) that the session layer already validated against the FIX 4.4
+dictionary, apply the venue's business rules for them (conditionally required fields,
+supported values, exact tick conversion) and produce typed values.
+
+Invariants: pure; never raises on client input: every problem becomes a `Refusal` with the
+FIX reject code and a text that names the field and the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from fixspec.codec import FixMessage
+from fixspec.enums import OrdRejReason
+from fixspec.utctime import parse_timestamp
+from gateway.app.fixmap import ORD_TYPE_FROM_FIX, SIDE_FROM_FIX, TIF_FROM_FIX
+from venue.instruments import Instrument
+from venue.types import OrdType, Side, TimeInForce
+
+_PRICED = (OrdType.LIMIT, OrdType.STOP_LIMIT)
+_STOPS = (OrdType.STOP, OrdType.STOP_LIMIT)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    ord_rej_reason: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFields:
+    """The venue-relevant content of a D or G, in venue units."""
+
+    symbol: str
+    side: Side
+    short_sale: bool
+    qty: int
+    ord_type: OrdType
+    tif: TimeInForce
+    price: int | None
+    stop_price: int | None
+    max_floor: int | None
+    expire_at: datetime | None
+
+
+def _str(msg: FixMessage, tag: int) -> str:
+    v = msg.get(tag)
+    return "" if v is None else v.decode("latin-1")
+
+
+def parse_qty(raw: bytes | None, name: str = "OrderQty(38)") -> int | Refusal:
+    if raw is None:
+        return Refusal(OrdRejReason.INCORRECT_QUANTITY, f"{name} is required")
+    if raw.isdigit():
+        q = int(raw)
+    else:
+        try:
+            d = Decimal(raw.decode("latin-1"))
+        except InvalidOperation:
+            return Refusal(OrdRejReason.INCORRECT_QUANTITY, f"{name} {raw!r} is not a number")
+        if d != d.to_integral_value():
+            return Refusal(
+                OrdRejReason.INCORRECT_QUANTITY, f"{name} {d} is not a whole number of units"
+            )
+        q = int(d)
+    if q <= 0:
+        return Refusal(OrdRejReason.INCORRECT_QUANTITY, f"{name} must be positive, got {q}")
+    return q
+
+
+def parse_price(raw: bytes, inst: Instrument, name: str) -> int | Refusal:
+    try:
+        d = Decimal(raw.decode("latin-1"))
+    except InvalidOperation:
+        return Refusal(OrdRejReason.OTHER, f"{name} {raw!r} is not a price")
+    if not d.is_finite() or d <= 0:
+        return Refusal(OrdRejReason.OTHER, f"{name} must be positive, got {d}")
+    ticks, rest = divmod(d, inst.tick_size)
+    if rest != 0:
+        return Refusal(
+            OrdRejReason.OTHER,
+            f"{name} {d} is not a multiple of the tick size {inst.tick_size} for {inst.symbol}",
+        )
+    return int(ticks)
+
+
+def order_fields(
+    msg: FixMessage, inst: Instrument, trading_day_end: time, now: datetime
+) -> OrderFields | Refusal:
+    """Read the order part of a D or G for instrument `inst`."""
+    side_raw = msg.get(54) or b""
+    side = SIDE_FROM_FIX.get(side_raw)
+    if side is None:
+        return Refusal(
+            OrdRejReason.UNSUPPORTED_ORDER_CHARACTERISTIC,
+            f"Side(54)={side_raw.decode('latin-1')} is not supported (1 buy, 2 sell, 5 sell short)",
+        )
+    qty = parse_qty(msg.get(38))
+    if isinstance(qty, Refusal):
+        return qty
+    ot_raw = msg.get(40) or b""
+    ord_type = ORD_TYPE_FROM_FIX.get(ot_raw)
+    if ord_type is None:
+        return Refusal(
+            OrdRejReason.UNSUPPORTED_ORDER_CHARACTERISTIC,
+            f"OrdType(40)={ot_raw.decode('latin-1')} is not supported "
+            "(1 market, 2 limit, 3 stop, 4 stop limit)",
+        )
+    tif_raw = msg.get(59) or b"0"
+    tif = TIF_FROM_FIX.get(tif_raw)
+    if tif is None:
+        return Refusal(
+            OrdRejReason.UNSUPPORTED_ORDER_CHARACTERISTIC,
+            f"TimeInForce(59)={tif_raw.decode('latin-1')} is not supported",
+        )
+    price: int | None = None
+    if ord_type in _PRICED:
+        raw = msg.get(44)
+        if raw is None:
+            return Refusal(
+                OrdRejReason.OTHER, f"Price(44) is required for OrdType(40)={ot_raw.decode()}"
+            )
+        p = parse_price(raw, inst, "Price(44)")
+        if isinstance(p, Refusal):
+            return p
+        price = p
+    stop: int | None = None
+    if ord_type in _STOPS:
+        raw = msg.get(99)
+        if raw is None:
+            return Refusal(
+                OrdRejReason.OTHER, f"StopPx(99) is required for OrdType(40)={ot_raw.decode()}"
+            )
+        s = parse_price(raw, inst, "StopPx(99)")
+        if isinstance(s, Refusal):
+            return s
+        stop = s
+    max_floor: int | None = None
+    if msg.get(111) is not None:
+        mf = parse_qty(msg.get(111), "MaxFloor(111)")
+        if isinstance(mf, Refusal):
+            return mf
+        max_floor = mf
+    expire_at: datetime | None = None
+    if tif is TimeInForce.GTD:
+        expire = _expiry(msg, trading_day_end)
+        if isinstance(expire, Refusal):
+            return expire
+        if expire <= now:
+            return Refusal(OrdRejReason.OTHER, f"ExpireTime {expire.isoformat()} is in the past")
+        expire_at = expire
+    return OrderFields(
+        symbol=inst.symbol,
+        side=side[0],
+        short_sale=side[1],
+        qty=qty,
+        ord_type=ord_type,
+        tif=tif,
+        price=price,
+        stop_price=stop,
+        max_floor=max_floor,
+        expire_at=expire_at,
+    )
+
+
+def _expiry(msg: FixMessage, trading_day_end: time) -> datetime | Refusal:
+    raw_time = msg.get(126)
+    if raw_time is not None:
+        ts = parse_timestamp(raw_time)
+        if ts is None:
+            return Refusal(
+                OrdRejReason.OTHER, f"ExpireTime(126) {raw_time!r} is not a UTCTimestamp"
+            )
+        return datetime.fromtimestamp(ts, UTC)
+    raw_date = msg.get(432)
+    if raw_date is not None:
+        try:
+            day = datetime.strptime(raw_date.decode("latin-1"), "%Y%m%d").replace(tzinfo=UTC)
+        except ValueError:
+            return Refusal(
+                OrdRejReason.OTHER, f"ExpireDate(432) {raw_date!r} is not a LocalMktDate"
+            )
+        end = datetime.combine(day.date(), trading_day_end, UTC)
+        return end if trading_day_end != time(0) else end + timedelta(days=1)
+    return Refusal(
+        OrdRejReason.OTHER, "TimeInForce(59)=6 (GTD) needs ExpireTime(126) or ExpireDate(432)"
+    )
+
+
+def symbol_of(msg: FixMessage, by_security_id: dict[str, str]) -> str:
+    """Symbol(55), or the symbol configured for SecurityID(48) when 55 is absent/N/A."""
+    sym = _str(msg, 55)
+    if (not sym or sym == "[N/A]") and msg.get(48) is not None:
+        return by_security_id.get(_str(msg, 48), sym)
+    return sym
