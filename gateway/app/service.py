@@ -122,7 +122,7 @@ class OrderEntry:
         *,
         trading_day_end: time = time(21, 0),
         market_data: MarketData | None = None,
-        securities: object | None = None,
+        security_ids: dict[str, str] | None = None,
     ) -> None:
         self.engine = engine
         self.profiles = {p.session_id: p for p in sessions}
@@ -132,12 +132,8 @@ class OrderEntry:
         self.md = market_data
         self.journal_position = 0
         self.last_end_of_day: datetime | None = None
-        self._pricers = {s: rp.Pricer(engine.instrument(s)) for s in engine.symbols()}
-        self._by_security_id = {
-            str(getattr(engine.instrument(s), "security_id", "")): s
-            for s in engine.symbols()
-            if getattr(engine.instrument(s), "security_id", None)
-        }
+        self._pricers = {s: rp.Pricer(engine.instrument(s)) for s in engine.symbols}
+        self._by_security_id = dict(security_ids or {})
         self._ts = TimestampFormatter()
         self._gen_ids = itertools.count(1)
         self._req: _Request | None = None

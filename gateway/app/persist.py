@@ -1,0 +1,64 @@
+"""Write and read the order-entry tables (journal, orders, executions, trades).
+
+Role: the SQL side of gateway.app: `write_in` adds a flush's rows inside the caller's
+transaction (the same one that stores the FIX messages reporting them); `load_journal`
+and `load_seen` read back what recovery needs.
+
+Invariants: insert-only; one executemany per table per flush; journal read in position
+order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from gateway.app.journal import decode_command
+from gateway.app.service import Pending
+from gateway.app.tables import executions, orders, trades, venue_journal
+from gateway.store.schema import metadata
+from venue.commands import Command
+
+
+def create_tables(engine: Engine) -> None:
+    metadata.create_all(engine)
+
+
+def write_in(conn: Connection, pending: Pending) -> None:
+    """Insert the rows of `pending` inside the caller's transaction."""
+    if pending.journal:
+        conn.execute(venue_journal.insert(), pending.journal)
+    if pending.orders:
+        conn.execute(orders.insert(), pending.orders)
+    if pending.executions:
+        conn.execute(executions.insert(), pending.executions)
+    if pending.trades:
+        conn.execute(trades.insert(), pending.trades)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def load_journal(engine: Engine, batch: int = 10_000) -> Iterator[tuple[int, datetime, Command]]:
+    """Every journaled command, in order: (position, time, command)."""
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=batch).execute(
+            select(
+                venue_journal.c.position,
+                venue_journal.c.at,
+                venue_journal.c.kind,
+                venue_journal.c.payload,
+            ).order_by(venue_journal.c.position)
+        )
+        for position, at, kind, payload in result:
+            yield position, _aware(at), decode_command(kind, payload)
+
+
+def load_seen(engine: Engine) -> Iterator[tuple[str, str]]:
+    """(session id, ClOrdID) of every order request answered with an ExecutionReport."""
+    with engine.connect() as conn:
+        result = conn.execute(select(executions.c.session_id, executions.c.cl_ord_id).distinct())
+        yield from ((str(s), str(c)) for s, c in result)

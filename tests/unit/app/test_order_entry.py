@@ -1,0 +1,227 @@
+"""Order entry: FIX application messages through a real venue engine to FIX reports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from fixspec.codec import FixMessage, parse
+from gateway.app.service import OrderEntry, SessionProfile
+from gateway.session import ApplicationMessage
+from venue.engine import Engine
+from venue.instruments import Instrument
+
+pytestmark = pytest.mark.timeout(60)
+
+NOW = 1_790_000_000.0  # a fixed epoch second (2026)
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, FixMessage]] = []
+
+    def send(self, session_id: str, msg_type: str, body: bytes) -> None:
+        self.sent.append((session_id, msg_type, parse(b"35=" + msg_type.encode() + b"\x01" + body)))
+
+    def take(self) -> list[tuple[str, str, FixMessage]]:
+        out, self.sent = self.sent, []
+        return out
+
+
+def make() -> tuple[OrderEntry, Collect]:
+    engine = Engine(
+        [Instrument(symbol="AAPL", reference_price=Decimal("100"), band_pct=Decimal("10"))],
+        retain_done=True,
+    )
+    app = OrderEntry(
+        engine,
+        [
+            SessionProfile(session_id="S1", firm="F1", accounts=("A1",)),
+            SessionProfile(session_id="S2", firm="F2", accounts=("A2",)),
+            SessionProfile(session_id="DC", firm="", drop_copy=True),
+        ],
+    )
+    return app, Collect()
+
+
+_seq = iter(range(1, 1_000_000))
+
+
+def msg(
+    app: OrderEntry, out: Collect, sid: str, mt: str, fields: str, *, resend: bool = False
+) -> list[tuple[str, str, FixMessage]]:
+    raw = ("35=" + mt + "|" + fields + "|").replace("|", "\x01").encode()
+    m = ApplicationMessage(msg_type=mt, msg=parse(raw), seq=next(_seq), poss_resend=resend)
+    app.on_message(sid, m, NOW, out)
+    return out.take()
+
+
+def order(clid: str, side: int, qty: int, px: str | None = "100.00", extra: str = "") -> str:
+    s = f"11={clid}|55=AAPL|54={side}|38={qty}|40={'2' if px else '1'}|60=20260101-00:00:00"
+    if px:
+        s += f"|44={px}"
+    return s + extra
+
+
+def g(m: FixMessage, tag: int) -> str | None:
+    return m.get_str(tag)
+
+
+def test_new_order_is_acknowledged_and_persisted() -> None:
+    app, out = make()
+    [(sid, mt, er)] = msg(app, out, "S1", "D", order("a1", 1, 100))
+    assert (sid, mt) == ("S1", "8")
+    assert (g(er, 150), g(er, 39), g(er, 11), g(er, 151), g(er, 14), g(er, 6)) == (
+        "0",
+        "0",
+        "a1",
+        "100",
+        "0",
+        "0",
+    )
+    assert g(er, 44) == "100.00" and g(er, 1) == "A1" and g(er, 37)
+    p = app.take_pending()
+    assert len(p.journal) == 1 and len(p.orders) == 1 and len(p.executions) == 1
+
+
+def test_crossing_order_fills_both_sides_with_correct_avgpx() -> None:
+    app, out = make()
+    msg(app, out, "S2", "D", order("s1", 2, 100, "100.00"))
+    msg(app, out, "S2", "D", order("s2", 2, 100, "100.01"))
+    reports = msg(app, out, "S1", "D", order("b1", 1, 150, "100.01"))
+    by_session = [(sid, g(m, 150), g(m, 39), g(m, 32), g(m, 31), g(m, 6)) for sid, _, m in reports]
+    assert by_session == [
+        ("S1", "0", "0", None, None, "0"),
+        ("S2", "F", "2", "100", "100.00", "100.00"),
+        ("S1", "F", "1", "100", "100.00", "100.00"),
+        ("S2", "F", "1", "50", "100.01", "100.01"),
+        ("S1", "F", "2", "50", "100.01", "100.00333333"),
+    ]
+    fills = [m for _, _, m in reports if g(m, 150) == "F"]
+    assert len({g(m, 17) for m in fills}) == 4  # ExecIDs unique
+    assert g(fills[0], 880) == g(fills[1], 880)  # one TrdMatchID per match
+    assert len(app.take_pending().trades) == 2
+
+
+def test_cancel_and_unknown_cancel_and_other_firm() -> None:
+    app, out = make()
+    [(_, _, ack)] = msg(app, out, "S1", "D", order("a1", 1, 100))
+    oid = g(ack, 37)
+    [(_, mt, rej)] = msg(
+        app, out, "S2", "F", f"11=x1|41=a1|37={oid}|55=AAPL|54=1|60=20260101-00:00:00"
+    )
+    assert mt == "9" and g(rej, 102) == "1" and g(rej, 434) == "1"
+    [(_, mt, rej)] = msg(app, out, "S1", "F", "11=c0|41=nope|55=AAPL|54=1|60=20260101-00:00:00")
+    assert mt == "9" and g(rej, 102) == "1"
+    [(_, mt, er)] = msg(app, out, "S1", "F", "11=c1|41=a1|55=AAPL|54=1|60=20260101-00:00:00")
+    assert mt == "8" and (g(er, 150), g(er, 39), g(er, 11), g(er, 41), g(er, 151)) == (
+        "4",
+        "4",
+        "c1",
+        "a1",
+        "0",
+    )
+    [(_, mt, rej)] = msg(app, out, "S1", "F", "11=c2|41=a1|55=AAPL|54=1|60=20260101-00:00:00")
+    assert mt == "9" and g(rej, 102) == "0" and g(rej, 39) == "4"
+
+
+def test_replace_keeps_or_loses_priority() -> None:
+    app, out = make()
+    msg(app, out, "S1", "D", order("a1", 1, 100))
+    [(_, _, er)] = msg(
+        app, out, "S1", "G", "11=a2|41=a1|55=AAPL|54=1|38=50|40=2|44=100.00|60=20260101-00:00:00"
+    )
+    assert (g(er, 150), g(er, 11), g(er, 41), g(er, 38), g(er, 151)) == (
+        "5",
+        "a2",
+        "a1",
+        "50",
+        "50",
+    )
+    assert "kept" in (g(er, 58) or "")
+    [(_, _, er)] = msg(
+        app, out, "S1", "G", "11=a3|41=a2|55=AAPL|54=1|38=50|40=2|44=100.01|60=20260101-00:00:00"
+    )
+    assert g(er, 150) == "5" and "lost" in (g(er, 58) or "")
+    [(_, mt, rej)] = msg(
+        app, out, "S1", "G", "11=a4|41=a3|55=AAPL|54=2|38=50|40=2|44=100.01|60=20260101-00:00:00"
+    )
+    assert mt == "9" and g(rej, 434) == "2" and "Side" in (g(rej, 58) or "")
+
+
+def test_rejects_name_the_problem() -> None:
+    app, out = make()
+    cases = [
+        (order("r1", 1, 100, "100.005"), "99", "tick"),
+        ("11=r2|55=ZZZZ|54=1|38=100|40=2|44=1|60=20260101-00:00:00", "1", "unknown symbol"),
+        ("11=r3|55=AAPL|54=1|40=2|44=100|60=20260101-00:00:00", "13", "OrderQty"),
+        ("11=r4|55=AAPL|54=1|38=10|40=2|60=20260101-00:00:00", "99", "Price(44)"),
+        (order("r5", 1, 100, "150.00"), "99", "band"),
+        (order("r6", 1, 100, None), "99", "opposite"),
+        (order("r7", 1, 100, extra="|1=OTHER"), "15", "Account"),
+    ]
+    for fields, code, word in cases:
+        [(_, mt, er)] = msg(app, out, "S1", "D", fields)
+        assert mt == "8" and g(er, 150) == "8" and g(er, 39) == "8", fields
+        assert g(er, 103) == code, (fields, g(er, 103), g(er, 58))
+        assert word.lower() in (g(er, 58) or "").lower(), (fields, g(er, 58))
+
+
+def test_duplicate_live_clordid_rejected_and_possresend_ignored() -> None:
+    app, out = make()
+    msg(app, out, "S1", "D", order("d1", 1, 100))
+    [(_, _, er)] = msg(app, out, "S1", "D", order("d1", 1, 100))
+    assert g(er, 150) == "8" and g(er, 103) == "6"
+    assert msg(app, out, "S1", "D", order("d1", 1, 100), resend=True) == []
+    [(_, _, er)] = msg(app, out, "S1", "D", order("d2", 1, 100), resend=True)
+    assert g(er, 150) == "0"
+
+
+def test_drop_copy_may_not_trade_and_unknown_type_is_business_rejected() -> None:
+    app, out = make()
+    [(_, mt, bmr)] = msg(app, out, "DC", "D", order("z", 1, 100))
+    assert mt == "j" and g(bmr, 380) == "6"
+    [(_, mt, bmr)] = msg(app, out, "S1", "8", "37=1|17=1|150=0|39=0|55=AAPL|54=1|151=0|14=0|6=0")
+    assert mt == "j" and g(bmr, 380) == "3" and g(bmr, 372) == "8"
+
+
+def test_status_and_mass_cancel() -> None:
+    app, out = make()
+    msg(app, out, "S1", "D", order("m1", 1, 100))
+    msg(app, out, "S1", "D", order("m2", 1, 100, "99.00"))
+    msg(app, out, "S2", "D", order("o1", 2, 100, "101.00"))
+    [(_, _, st)] = msg(app, out, "S1", "H", "11=m1|55=AAPL|54=1")
+    assert (g(st, 150), g(st, 39), g(st, 151)) == ("I", "0", "100")
+    [(_, _, st)] = msg(app, out, "S1", "H", "11=unknown|55=AAPL|54=1")
+    assert (g(st, 150), g(st, 39)) == ("I", "8")
+    reports = msg(app, out, "S1", "q", "11=mc|530=7|60=20260101-00:00:00")
+    types = [(sid, mt, g(m, 150)) for sid, mt, m in reports]
+    assert types.count(("S1", "8", "4")) == 2 and ("S1", "r", None) in types
+    [r] = [m for _, mt, m in reports if mt == "r"]
+    assert g(r, 533) == "2" and g(r, 531) == "7"
+    assert app.engine.order(3) is not None and app.engine.order(3).leaves_qty == 100
+
+
+def test_replay_rebuilds_engine_and_clordids() -> None:
+    from gateway.app.journal import decode_command
+
+    app, out = make()
+    msg(app, out, "S1", "D", order("p1", 1, 100))
+    msg(app, out, "S2", "D", order("p2", 2, 40, "100.00"))
+    msg(app, out, "S1", "G", "11=p3|41=p1|55=AAPL|54=1|38=80|40=2|44=100.00|60=20260101-00:00:00")
+    journal = app.take_pending().journal
+    fresh, out2 = make()
+    from datetime import datetime
+
+    n = fresh.replay(
+        (int(j["position"]), j["at"], decode_command(str(j["kind"]), str(j["payload"])))  # type: ignore[arg-type]
+        for j in journal
+        if isinstance(j["at"], datetime)
+    )
+    assert n == 3
+    assert fresh.engine.depth("AAPL", 5) == app.engine.depth("AAPL", 5)
+    [(_, _, er)] = msg(fresh, out2, "S1", "F", "11=p4|41=p3|55=AAPL|54=1|60=20260101-00:00:00")
+    assert (g(er, 150), g(er, 14)) == ("4", "40")
+    [(_, _, er1)] = msg(app, out, "S1", "F", "11=p4|41=p3|55=AAPL|54=1|60=20260101-00:00:00")
+    assert g(er, 17) == g(er1, 17)  # same ExecID: the event sequence continued identically
