@@ -74,6 +74,7 @@ class Shell:
     new_session: SessionFactory
     clock: Callable[[], float] = time.time
     connections: set[FixConnection] = field(default_factory=set)
+    shutting_down: bool = False  # refuse connections accepted while the server closes
 
     def send(self, session_id: str, msg_type: str, body: bytes) -> None:
         """Outbox for the application layer: hand a message to a live session."""
@@ -113,6 +114,9 @@ class FixConnection(asyncio.Protocol):
         peer = self._transport.get_extra_info("peername")
         self._log = log.bind(peer=f"{peer[0]}:{peer[1]}" if peer else "?")
         self._log.info("connect")
+        if self._shell.shutting_down:
+            self.abort("venue shutting down")
+            return
         self._logon_timer = self._shell.loop.call_later(
             self._shell.limits.logon_timeout_s, self._on_logon_timeout
         )

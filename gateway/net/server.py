@@ -12,6 +12,7 @@ configuration says; shutdown is bounded by `shutdown_grace_s` whatever the peers
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import time
 from collections.abc import Iterable
@@ -98,6 +99,7 @@ class Acceptor:
         """Logout every live session, wait (bounded) for them to go, then close."""
         if self._server is None or self.shell is None:
             return
+        self.shell.shutting_down = True
         self._server.close()
         connections = self.shell.connections
         for conn in list(connections):
@@ -112,5 +114,7 @@ class Acceptor:
             conn.abort("shutdown grace period over")
         await asyncio.sleep(0)
         self.shell.flusher.flush()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._server.wait_closed(), timeout=1.0)
         self._server = None
         log.info("stopped")
