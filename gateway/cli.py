@@ -23,7 +23,8 @@ from typing import Any
 
 import structlog
 
-from config.load import ConfigError, apply_overrides, load_config
+from config.load import apply_overrides, load_config
+from config.reader import ConfigError
 from config.schema import Config, SessionConfig
 from gateway.net.connection import NetLimits
 from gateway.net.server import Acceptor, ListenOptions, tls_context

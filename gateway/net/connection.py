@@ -28,8 +28,9 @@ from typing import Any, cast
 
 import structlog
 
-from gateway.app.router import Router
+from gateway.app.router import AppRouter
 from gateway.net.flush import Flusher
+from gateway.net.offline import OfflineSession
 from gateway.net.peek import LogonPeeker, Refusal
 from gateway.net.records import merge_resend
 from gateway.net.registry import LookupFailure, SessionEntry, SessionRegistry
@@ -69,7 +70,7 @@ class Shell:
     registry: SessionRegistry[FixConnection]
     store: MessageStore
     flusher: Flusher
-    router: Router
+    router: AppRouter
     limits: NetLimits
     new_session: SessionFactory
     clock: Callable[[], float] = time.time
@@ -79,11 +80,23 @@ class Shell:
     def send(self, session_id: str, msg_type: str, body: bytes) -> None:
         """Outbox for the application layer: hand a message to a live session."""
         entry = self.registry.get(session_id)
-        conn = entry.connection if entry is not None else None
-        if conn is None or conn.session is None:
+        if entry is None:
             log.warning("send_dropped", session_id=session_id, msg_type=msg_type)
             return
-        conn.send_app(msg_type, body)
+        conn = entry.connection
+        if conn is not None and conn.session is not None:
+            conn.send_app(msg_type, body)
+            return
+        if entry.offline is None or entry.offline.broken:
+            if self.flusher.pending:  # load() must see every record decided so far
+                self.flusher.flush()
+            entry.offline = OfflineSession(entry.settings, self.store, self.new_session)
+        try:
+            entry.offline.send(msg_type, body, self.clock())
+        except LocalProtocolError as exc:
+            log.warning("send_refused", session_id=session_id, msg_type=msg_type, error=str(exc))
+            return
+        self.flusher.touch(entry.offline)
 
 
 class FixConnection(asyncio.Protocol):
@@ -104,6 +117,7 @@ class FixConnection(asyncio.Protocol):
         self._deadline: float | None = None
         self._logon_timer: asyncio.TimerHandle | None = None
         self.logged_on = False
+        self._was_logged_on = False
         self._log = log
 
     # -- asyncio.Protocol -------------------------------------------------------------
@@ -149,6 +163,12 @@ class FixConnection(asyncio.Protocol):
         if self.entry is not None:
             self._shell.registry.release(self.entry, self)
         self._log.info("disconnect", reason=reason)
+        if self._was_logged_on and self.entry is not None:
+            shell = self._shell
+            try:
+                shell.router.on_session_down(self.entry.session_id, shell.clock(), shell)
+            except Exception:
+                self._log.exception("internal_error", where="on_session_down")
 
     # -- binding to a session ---------------------------------------------------------
 
@@ -178,6 +198,9 @@ class FixConnection(asyncio.Protocol):
             self._refuse("session already has a live connection")
             return b""
         self.entry = entry
+        entry.offline = None
+        if self._shell.flusher.pending:  # load() must see every record decided so far
+            self._shell.flusher.flush()
         stored = self._shell.store.load(entry.session_id)
         entry.stored = stored
         self.session = self._shell.new_session(
@@ -252,7 +275,7 @@ class FixConnection(asyncio.Protocol):
                     self.entry.session_id, event, self._shell.clock(), self._shell
                 )
             case LoggedOn():
-                self.logged_on = True
+                self.logged_on = self._was_logged_on = True
                 if self._logon_timer is not None:
                     self._logon_timer.cancel()
                     self._logon_timer = None

@@ -3,9 +3,11 @@
 Role: connections register themselves as *touched* whenever they called into their
 session (bytes in, timer, application send, logout). The first touch of a turn schedules
 one flush (`loop.call_soon`, or `call_later` when a flush interval is configured). The
-flush drains every touched session, writes ALL their records in ONE `store.write(batch)`,
-and only after it returns (committed) hands the bytes to the transports. Then each
-connection runs its post-flush work (close after Disconnect, slow-reader check, timer).
+flush drains every touched session, writes ALL their records in ONE transaction
+(`commit(batch)`: `store.write`, or a composition that also writes the application's rows
+in the same transaction), and only after it returns (committed) hands the bytes to the
+transports. Then each connection runs its post-flush work (close after Disconnect,
+slow-reader check, timer).
 
 Invariants:
 - No byte reaches a transport before the records of the same flush are committed.
@@ -23,7 +25,6 @@ from typing import Protocol
 import structlog
 
 from gateway.session import StoreRecord
-from gateway.store import MessageStore
 
 log = structlog.get_logger("gateway.net")
 
@@ -43,13 +44,13 @@ class Flusher:
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
-        store: MessageStore,
+        commit: Callable[[list[StoreRecord]], None],
         *,
         interval_s: float = 0.0,
         on_commit: Callable[[int], None] | None = None,
     ) -> None:
         self._loop = loop
-        self._store = store
+        self._commit = commit
         self._interval_s = interval_s
         self._touched: dict[Flushable, None] = {}
         self._scheduled = False
@@ -84,7 +85,7 @@ class Flusher:
                 outputs.append((conn, data))
         if batch:
             try:
-                self._store.write(batch)
+                self._commit(batch)
             except Exception:
                 log.exception("store_write_failed", records=len(batch))
                 for conn in touched:

@@ -40,6 +40,7 @@ class SessionEntry(Generic[C]):
     settings: SessionSettings
     connection: C | None = None
     stored: Any = None  # the StoredSession last loaded from the store
+    offline: Any = None  # an OfflineSession while logged off and addressed by the app
     logons: int = field(default=0)
 
     @property

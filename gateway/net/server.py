@@ -15,16 +15,16 @@ import asyncio
 import contextlib
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import structlog
 
-from gateway.app.router import Router
+from gateway.app.router import AppRouter, Router
 from gateway.net.connection import FixConnection, NetLimits, SessionFactory, Shell
 from gateway.net.flush import Flusher
 from gateway.net.registry import SessionRegistry
-from gateway.session import FixSession, SessionSettings
+from gateway.session import FixSession, SessionSettings, StoreRecord
 from gateway.store.base import MessageStore
 
 log = structlog.get_logger("gateway.net")
@@ -37,6 +37,7 @@ class ListenOptions:
     ssl_context: ssl.SSLContext | None = None
     shutdown_grace_s: float = 2.0
     flush_interval_s: float = 0.0
+    tick_interval_s: float = 1.0
 
 
 def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
@@ -55,14 +56,17 @@ class Acceptor:
         *,
         sessions: Iterable[SessionSettings],
         store: MessageStore,
-        router: Router | None = None,
+        router: AppRouter | None = None,
+        commit: Callable[[list[StoreRecord]], None] | None = None,
         listen: ListenOptions | None = None,
         limits: NetLimits | None = None,
         new_session: SessionFactory = FixSession,
     ) -> None:
         self._sessions = tuple(sessions)
         self._store = store
-        self._router = router or Router()
+        self._router: AppRouter = router or Router()
+        self._commit = commit or store.write
+        self._tick: asyncio.TimerHandle | None = None
         self._listen = listen or ListenOptions()
         self._limits = limits or NetLimits()
         self._new_session = new_session
@@ -71,7 +75,7 @@ class Acceptor:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        flusher = Flusher(loop, self._store, interval_s=self._listen.flush_interval_s)
+        flusher = Flusher(loop, self._commit, interval_s=self._listen.flush_interval_s)
         self.shell = shell = Shell(
             loop=loop,
             registry=SessionRegistry(self._sessions),
@@ -89,6 +93,18 @@ class Acceptor:
             ssl=self._listen.ssl_context,
             reuse_address=True,
         )
+        self._tick = loop.call_later(self._listen.tick_interval_s, self._on_tick)
+
+    def _on_tick(self) -> None:
+        """Time-driven application work (schedules, expiries), about once a second."""
+        shell = self.shell
+        assert shell is not None
+        try:
+            shell.router.tick(shell.clock(), shell)
+        except Exception:
+            log.exception("internal_error", where="router.tick")
+        if not shell.shutting_down:
+            self._tick = shell.loop.call_later(self._listen.tick_interval_s, self._on_tick)
 
     @property
     def port(self) -> int:
@@ -100,6 +116,8 @@ class Acceptor:
         if self._server is None or self.shell is None:
             return
         self.shell.shutting_down = True
+        if self._tick is not None:
+            self._tick.cancel()
         self._server.close()
         connections = self.shell.connections
         for conn in list(connections):

@@ -10,6 +10,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Sequence
 
+from gateway.app.router import AppRouter
 from gateway.net.connection import NetLimits
 from gateway.net.server import Acceptor, ListenOptions
 from gateway.session import SessionSettings
@@ -37,11 +38,13 @@ class VenueThread:
         store_url: str,
         *,
         limits: NetLimits | None = None,
+        router: AppRouter | None = None,
         store_factory: Callable[[str], MessageStore] = open_store,
     ) -> None:
         self._sessions = sessions
         self._store_url = store_url
         self._limits = limits
+        self._router = router
         self._store_factory = store_factory
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -61,6 +64,7 @@ class VenueThread:
             store=self.store,
             listen=ListenOptions(host="127.0.0.1", port=0, shutdown_grace_s=1.0),
             limits=self._limits,
+            router=self._router,
         )
         await self.acceptor.start()
         self.port = self.acceptor.port

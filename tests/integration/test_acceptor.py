@@ -9,6 +9,9 @@ import pytest
 from inproc import VENUE, VenueThread, settings
 from rawclient import FixClient
 
+from gateway.app.router import Outbox, Router
+from gateway.session import ApplicationMessage, business_reject_body
+
 pytestmark = pytest.mark.timeout(60)
 
 EXECUTION_REPORT = [
@@ -116,3 +119,29 @@ def test_sequence_numbers_survive_a_restart_and_resend_comes_from_the_store(
                 resent[seq] = msg.msg_type.encode()
         assert resent[2] == b"j"  # the application message, from the SQLite store
         assert resent[1] == resent[3] == b"gap"  # admin messages are gap-filled
+
+
+class CopyToClient2(Router):
+    """Answers as the placeholder does and copies every message to CLIENT2's session."""
+
+    def on_message(
+        self, session_id: str, message: ApplicationMessage, now: float, outbox: Outbox
+    ) -> None:
+        super().on_message(session_id, message, now, outbox)
+        body = business_reject_body(message.seq, message.msg_type, 3, "copy")
+        outbox.send(f"FIX.4.4:{VENUE}->CLIENT2", "j", body)
+
+
+def test_message_for_a_logged_off_session_is_stored_and_resent_at_logon(db_url: str) -> None:
+    sessions = [settings("CLIENT1"), settings("CLIENT2")]
+    with VenueThread(sessions, db_url, router=CopyToClient2()) as venue:
+        with logon(venue, "CLIENT1") as fix:
+            fix.send("8", EXECUTION_REPORT)
+            fix.expect("j")
+        with FixClient(venue.port, "CLIENT2", VENUE) as fix:
+            fix.logon()
+            assert fix.expect("A").get_int(34) == 2  # seq 1 went to the stored copy
+            fix.send("2", [(7, "1"), (16, "0")])
+            copy = fix.expect("j")
+            assert copy.get_int(34) == 1 and copy.get(43) == b"Y"
+            assert copy.get(58) == b"copy"
