@@ -139,10 +139,14 @@ async def serve(config: Config, sessions: list[SessionSettings]) -> int:
         return _fail(f"cannot open the store {url}: {exc}", EXIT_USAGE)
     except Exception as exc:  # the driver's own errors (bad URL, server down)
         return _fail(f"cannot open the store {url}: {exc}", EXIT_USAGE)
-    try:
-        ssl_context = None
-        if listen.tls is not None:
+    ssl_context = None
+    if listen.tls is not None:
+        try:
             ssl_context = tls_context(str(listen.tls.cert_file), str(listen.tls.key_file))
+        except OSError as exc:  # ssl.SSLError included
+            store.close()
+            return _fail(f"cannot load the TLS certificate/key: {exc}", EXIT_USAGE)
+    try:
         acceptor = Acceptor(
             sessions=sessions,
             store=store,

@@ -7,6 +7,7 @@ them). Start and stop are bounded; the listening port is 0 (a free port) on 127.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Callable, Sequence
 
@@ -39,12 +40,14 @@ class VenueThread:
         *,
         limits: NetLimits | None = None,
         router: AppRouter | None = None,
+        ssl_context: ssl.SSLContext | None = None,
         store_factory: Callable[[str], MessageStore] = open_store,
     ) -> None:
         self._sessions = sessions
         self._store_url = store_url
         self._limits = limits
         self._router = router
+        self._ssl = ssl_context
         self._store_factory = store_factory
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -62,7 +65,9 @@ class VenueThread:
         self.acceptor = Acceptor(
             sessions=self._sessions,
             store=self.store,
-            listen=ListenOptions(host="127.0.0.1", port=0, shutdown_grace_s=1.0),
+            listen=ListenOptions(
+                host="127.0.0.1", port=0, shutdown_grace_s=1.0, ssl_context=self._ssl
+            ),
             limits=self._limits,
             router=self._router,
         )

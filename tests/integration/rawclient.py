@@ -8,6 +8,7 @@ silently accepted.
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -54,6 +55,7 @@ class FixClient:
         host: str = "127.0.0.1",
         rcvbuf: int | None = None,
         timeout: float = 5.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.sender, self.target = sender, target
         self.next_seq = 1
@@ -63,6 +65,8 @@ class FixClient:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
         self.sock.connect((host, port))
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         self._framer = Framer(max_message_size=1 << 20)
         self.closed = False
 
