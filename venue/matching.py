@@ -120,6 +120,10 @@ class Matcher:
     # -- bookkeeping ---------------------------------------------------------------------
 
     def _touch(self, sym: SymbolState, is_buy: bool, price: int) -> None:
+        """Note a changed price level for the market-data flush (nothing when market-data
+        events are off: the touch sets only feed `BookChanged`)."""
+        if not self._md_events:
+            return
         if not sym.dirty:
             sym.dirty = True
             self._dirty.append(sym)
@@ -129,35 +133,37 @@ class Matcher:
             sym.touched_asks[price] = None
 
     def _flush_md(self) -> None:
-        """Emit one BookChanged per touched level, with its state after the command."""
+        """Emit one BookChanged per touched level, with its state after the command:
+        per instrument in first-touch order, bids then asks, each in first-touch order."""
         out = self._out
-        md = self._md_events
+        append = out.append
+        s = self._seq
         for sym in self._dirty:
             sym.dirty = False
-            if md:
-                symbol = sym.symbol
-                for side, levels, sign, prices in (
-                    (_BUY, sym.book.bids, -1, sym.touched_bids),
-                    (_SELL, sym.book.asks, 1, sym.touched_asks),
-                ):
-                    for px in prices:
-                        lvl = levels.get(sign * px)
-                        self._seq = s = self._seq + 1
-                        out.append(
-                            _new(
-                                BookChanged,
-                                (
-                                    s,
-                                    symbol,
-                                    side,
-                                    px,
-                                    lvl.qty if lvl else 0,
-                                    lvl.count if lvl else 0,
-                                ),
-                            )
-                        )
-            sym.touched_bids.clear()
-            sym.touched_asks.clear()
+            symbol = sym.symbol
+            touched = sym.touched_bids
+            if touched:
+                get = sym.book.bids.get
+                for px in touched:
+                    s += 1
+                    lvl = get(-px)
+                    if lvl is None:
+                        append(_new(BookChanged, (s, symbol, _BUY, px, 0, 0)))
+                    else:
+                        append(_new(BookChanged, (s, symbol, _BUY, px, lvl.qty, lvl.count)))
+                touched.clear()
+            touched = sym.touched_asks
+            if touched:
+                get = sym.book.asks.get
+                for px in touched:
+                    s += 1
+                    lvl = get(px)
+                    if lvl is None:
+                        append(_new(BookChanged, (s, symbol, _SELL, px, 0, 0)))
+                    else:
+                        append(_new(BookChanged, (s, symbol, _SELL, px, lvl.qty, lvl.count)))
+                touched.clear()
+        self._seq = s
         self._dirty.clear()
 
     def _finish(self, o: Order, status: OrderStatus) -> None:
