@@ -9,12 +9,14 @@ no logging; the router calls it synchronously and sends what it returns, as
 
 Invariants:
 - Book entries are price-keyed and aggregated (displayed quantity per level). A
-  subscription remembers, per symbol, exactly the levels and statistics it last sent; after
-  each batch it recomputes its view (top N levels from ``Engine.depth``) and sends the
-  difference: delete (279=2) for a level or statistic that left the view, change (279=1)
-  for one whose value changed, new (279=0) for one that entered it. Applying the X stream
-  to the first W therefore reproduces the engine's top-N book after every batch.
-  MDEntryPositionNo (290) is sent in snapshots only: increments are keyed by price.
+  subscription remembers, per symbol, exactly the levels and statistics it last sent and
+  after each batch sends the difference: delete (279=2) for a level or statistic that left
+  its view, change (279=1) for one whose value changed, new (279=0) for one that entered.
+  A top-N subscription re-reads the top N levels (``Engine.depth``) and diffs; a full-book
+  one (264=0) applies the batch's BookChanged events to its copy, so its cost follows the
+  levels touched, not the book's size. Applying the X stream to the first W reproduces
+  the engine's book (top N) after every batch. MDEntryPositionNo (290) is sent in
+  snapshots only: increments are keyed by price.
 - Trades are sent as 269=2 entries with 279=0, one per venue Trade event.
 - Only symbols named by BookChanged, Trade, PhaseChanged or AuctionResult events and
   subscribed by someone are recomputed; with no subscription ``on_events`` returns at once.
@@ -32,11 +34,12 @@ from fractions import Fraction
 
 from fixspec.codec import FixMessage, encode_field
 from fixspec.dictionary import MESSAGES, GroupDef
-from fixspec.enums import MDReqRejReason, MsgType, TradSesStatus
+from fixspec.enums import MDReqRejReason as R
+from fixspec.enums import MsgType, TradSesStatus
 from venue.engine import Engine
 from venue.events import AuctionResult, BookChanged, Event, PhaseChanged, Trade
 from venue.instruments import Instrument
-from venue.types import Phase
+from venue.types import Phase, Side
 
 __all__ = ["MarketDataHub", "Outgoing", "format_price", "read_group"]
 
@@ -73,6 +76,7 @@ _SESSION_STATUS: dict[Phase, TradSesStatus] = {
 }
 
 Levels = dict[int, tuple[int, int]]  # price (ticks) -> (displayed qty, number of orders)
+LevelChanges = dict[tuple[bool, int], tuple[int, int]]  # (is bid, price) -> (qty, orders)
 
 
 def read_group(msg: FixMessage, group: GroupDef) -> list[dict[int, bytes]]:
@@ -130,7 +134,7 @@ class _Sub:
 
 
 class _Reject(Exception):
-    def __init__(self, reason: MDReqRejReason | None, text: str) -> None:
+    def __init__(self, reason: R | None, text: str) -> None:
         super().__init__(text)
         self.reason = reason
         self.text = text
@@ -168,35 +172,27 @@ class MarketDataHub:
             self._drop(sub)
             return []
         if kind not in (b"0", b"1"):
-            raise _Reject(
-                MDReqRejReason.UNSUPPORTED_SUBSCRIPTION_REQUEST_TYPE,
-                f"unsupported SubscriptionRequestType {_show(kind)}",
-            )
+            text = f"unsupported SubscriptionRequestType {_show(kind)}"
+            raise _Reject(R.UNSUPPORTED_SUBSCRIPTION_REQUEST_TYPE, text)
         if not req_id:
             raise _Reject(None, "MDReqID missing")
         if req_id in live:
-            raise _Reject(MDReqRejReason.DUPLICATE_MD_REQ_ID, f"duplicate MDReqID {req_id!r}")
+            raise _Reject(R.DUPLICATE_MD_REQ_ID, f"duplicate MDReqID {req_id!r}")
         depth = msg.get_int(264)
         if depth is None:
             raise _Reject(
-                MDReqRejReason.UNSUPPORTED_MARKET_DEPTH,
-                f"unsupported MarketDepth {_show(msg.get(264))}",
+                R.UNSUPPORTED_MARKET_DEPTH, f"unsupported MarketDepth {_show(msg.get(264))}"
             )
         update = msg.get(265)
         if kind == b"1" and update not in (None, b"0", b"1"):
-            raise _Reject(
-                MDReqRejReason.UNSUPPORTED_MD_UPDATE_TYPE,
-                f"unsupported MDUpdateType {_show(update)}",
-            )
+            raise _Reject(R.UNSUPPORTED_MD_UPDATE_TYPE, f"unsupported MDUpdateType {_show(update)}")
         if msg.get(266) == b"N":
-            raise _Reject(
-                MDReqRejReason.UNSUPPORTED_AGGREGATED_BOOK, "only the aggregated book is offered"
-            )
+            raise _Reject(R.UNSUPPORTED_AGGREGATED_BOOK, "only the aggregated book is offered")
         types = [e.get(269, b"").decode("latin-1") for e in read_group(msg, _ENTRY_TYPES_GROUP)]
         bad = [t for t in types if t not in _SUPPORTED]
         if not types or bad:
             raise _Reject(
-                MDReqRejReason.UNSUPPORTED_MD_ENTRY_TYPE,
+                R.UNSUPPORTED_MD_ENTRY_TYPE,
                 f"unsupported MDEntryType {bad[0]!r}" if bad else "no MDEntryType requested",
             )
         symbols = tuple(
@@ -205,15 +201,15 @@ class MarketDataHub:
             )
         )
         if not symbols:
-            raise _Reject(MDReqRejReason.UNKNOWN_SYMBOL, "no Symbol requested")
+            raise _Reject(R.UNKNOWN_SYMBOL, "no Symbol requested")
         known = self._engine.symbols
         for s in symbols:
             if s not in known:
-                raise _Reject(MDReqRejReason.UNKNOWN_SYMBOL, f"unknown symbol {s!r}")
+                raise _Reject(R.UNKNOWN_SYMBOL, f"unknown symbol {s!r}")
         sub = _Sub(session_id, req_id, symbols, depth, frozenset(types), update != b"0")
         out: list[Outgoing] = []
         for s in symbols:
-            view = self._view(sub, s, {})
+            view = self._view(sub, s)
             out.append((session_id, _W, self._snapshot(sub, s, view)))
             sub.views[s] = view
         if kind == b"1":
@@ -248,32 +244,61 @@ class MarketDataHub:
             return []
         out: list[Outgoing] = []
         touched: dict[str, list[Trade]] = {}
+        changed: dict[str, LevelChanges] = {}
+        auctions: set[str] = set()
         for e in events:
             if isinstance(e, _MD_EVENTS) and e.symbol in by_symbol:
                 trades = touched.setdefault(e.symbol, [])
-                if isinstance(e, Trade):
+                if isinstance(e, BookChanged):
+                    levels = changed.setdefault(e.symbol, {})
+                    levels[(e.side is Side.BUY, e.price)] = (e.qty, e.orders)
+                elif isinstance(e, Trade):
                     trades.append(e)
                 elif isinstance(e, PhaseChanged):
                     out.extend(self._session_status(e))
+                else:
+                    auctions.add(e.symbol)
         if not touched:
             return out
         pending: dict[tuple[str, str], list[bytes]] = {}
         depths: dict[tuple[str, int], tuple[Levels, Levels]] = {}
         for symbol, trades in touched.items():
             inst = self._engine.instrument(symbol)
+            levels = changed.get(symbol, {})
+            # An uncross fills many levels at one price, and the BookChanged events of an
+            # uncross name that price rather than each level's: re-read the book after one.
+            resync = symbol in auctions
+            stats: dict[str, tuple[int, str]] | None = None
             for key, sub in by_symbol[symbol].items():
-                old = sub.views[symbol]
-                new = self._view(sub, symbol, depths)
-                entries = _diff(inst, symbol, old, new)
-                if _TRADE in sub.types:
-                    entries.extend(_trade_entry(inst, symbol, tr) for tr in trades)
+                view, types = sub.views[symbol], sub.types
+                entries: list[bytes] = []
+                if (levels or resync) and (_BID in types or _OFFER in types):
+                    if not sub.depth and not resync:
+                        entries += _apply_levels(inst, symbol, view, levels, types)
+                    elif resync or _reaches_top(view, levels, sub.depth, types):
+                        bids, asks = self._book(symbol, sub.depth, depths)
+                        if not sub.depth:  # a full-book view is updated in place later
+                            bids, asks = dict(bids), dict(asks)
+                        if _BID in types:
+                            entries += _level_diff(inst, symbol, _BID, view.bids, bids)
+                            view.bids = bids
+                        if _OFFER in types:
+                            entries += _level_diff(inst, symbol, _OFFER, view.asks, asks)
+                            view.asks = asks
+                if not types.isdisjoint(_STATS):
+                    if stats is None:
+                        stats = self._stats(symbol)
+                    new = {t: v for t, v in stats.items() if t in types}
+                    entries += _stats_diff(symbol, view.stats, new)
+                    view.stats = new
+                if _TRADE in types:
+                    entries += [_trade_entry(inst, symbol, tr) for tr in trades]
                 if not entries:
                     continue
-                sub.views[symbol] = new
                 if sub.incremental:
                     pending.setdefault(key, []).extend(entries)
                 else:
-                    out.append((sub.session_id, _W, self._snapshot(sub, symbol, new)))
+                    out.append((sub.session_id, _W, self._snapshot(sub, symbol, view)))
         for (session_id, req_id), entries in pending.items():
             head = encode_field(262, req_id) + encode_field(268, len(entries))
             out.append((session_id, _X, head + b"".join(entries)))
@@ -293,44 +318,46 @@ class MarketDataHub:
 
     # -- views and encoding --------------------------------------------------------------
 
-    def _view(
-        self, sub: _Sub, symbol: str, depths: dict[tuple[str, int], tuple[Levels, Levels]]
-    ) -> _View:
-        """The subscription's current view of ``symbol``; ``depths`` caches book reads
-        within one batch."""
+    def _view(self, sub: _Sub, symbol: str) -> _View:
+        """A fresh view of ``symbol`` as ``sub`` sees it now (its own dicts)."""
         view = _View()
         types = sub.types
         if _BID in types or _OFFER in types:
-            key = (symbol, sub.depth)
-            book = depths.get(key)
-            if book is None:
-                d = self._engine.depth(symbol, sub.depth or _FULL)
-                book = depths[key] = (
-                    {lv.price: (lv.qty, lv.orders) for lv in d.bids},
-                    {lv.price: (lv.qty, lv.orders) for lv in d.asks},
-                )
-            if _BID in types:
-                view.bids = book[0]
-            if _OFFER in types:
-                view.asks = book[1]
+            bids, asks = self._book(symbol, sub.depth, {})
+            view.bids = bids if _BID in types else {}
+            view.asks = asks if _OFFER in types else {}
         if not types.isdisjoint(_STATS):
-            inst = self._engine.instrument(symbol)
-            st = self._engine.stats(symbol)
-            prices = {"4": st.open, "5": st.close, "7": st.high, "8": st.low}
-            for t in _STATS:
-                if t not in types:
-                    continue
-                if t == "B":
-                    view.stats[t] = (271, str(st.volume))
-                elif t == "9":
-                    vwap = st.vwap
-                    if vwap is not None:
-                        view.stats[t] = (270, _vwap_price(inst, vwap))
-                else:
-                    p = prices[t]
-                    if p is not None:
-                        view.stats[t] = (270, format_price(inst, p))
+            view.stats = {t: v for t, v in self._stats(symbol).items() if t in types}
         return view
+
+    def _book(
+        self, symbol: str, depth: int, cache: dict[tuple[str, int], tuple[Levels, Levels]]
+    ) -> tuple[Levels, Levels]:
+        """The top ``depth`` levels a side (0: all), read once per batch through ``cache``.
+        The dicts may be shared between subscriptions: never mutate them."""
+        key = (symbol, depth)
+        book = cache.get(key)
+        if book is None:
+            d = self._engine.depth(symbol, depth or _FULL)
+            book = cache[key] = (
+                {lv.price: (lv.qty, lv.orders) for lv in d.bids},
+                {lv.price: (lv.qty, lv.orders) for lv in d.asks},
+            )
+        return book
+
+    def _stats(self, symbol: str) -> dict[str, tuple[int, str]]:
+        """Every statistics entry of ``symbol`` that has a value: type -> (tag, value)."""
+        inst = self._engine.instrument(symbol)
+        st = self._engine.stats(symbol)
+        out: dict[str, tuple[int, str]] = {}
+        for t, p in (("4", st.open), ("5", st.close), ("7", st.high), ("8", st.low)):
+            if p is not None:
+                out[t] = (270, format_price(inst, p))
+        vwap = st.vwap
+        if vwap is not None:
+            out["9"] = (270, _vwap_price(inst, vwap))
+        out["B"] = (271, str(st.volume))
+        return out
 
     def _snapshot(self, sub: _Sub, symbol: str, view: _View) -> bytes:
         inst = self._engine.instrument(symbol)
@@ -362,42 +389,87 @@ class MarketDataHub:
         )
 
 
-def _diff(inst: Instrument, symbol: str, old: _View, new: _View) -> list[bytes]:
-    """Increment entries (279/269/55/270/271/346) turning ``old`` into ``new``."""
+def _level_entry(
+    inst: Instrument, sym: bytes, typ: str, px: int, new: tuple[int, int] | None, action: bytes
+) -> bytes:
+    head = encode_field(279, action) + encode_field(269, typ) + sym
+    head += encode_field(270, format_price(inst, px))
+    if new is None:
+        return head
+    return head + encode_field(271, new[0]) + encode_field(346, new[1])
+
+
+def _level_diff(
+    inst: Instrument, symbol: str, typ: str, before: Levels, after: Levels
+) -> list[bytes]:
+    """Entries turning the levels ``before`` into ``after`` (deletes first)."""
+    if before == after:
+        return []
+    sym = encode_field(55, symbol)
+    out = [_level_entry(inst, sym, typ, px, None, _DELETE) for px in before if px not in after]
+    for px, level in after.items():
+        prev = before.get(px)
+        if prev != level:
+            out.append(_level_entry(inst, sym, typ, px, level, _NEW if prev is None else _CHANGE))
+    return out
+
+
+def _reaches_top(view: _View, levels: LevelChanges, depth: int, types: frozenset[str]) -> bool:
+    """Can the batch's level changes alter a top-``depth`` view? Not when every changed
+    level of a shown side is worse than a full view's last level."""
+    for is_bid, px in levels:
+        if (_BID if is_bid else _OFFER) not in types:
+            continue
+        shown = view.bids if is_bid else view.asks
+        if len(shown) < depth:
+            return True
+        worst = next(reversed(shown))
+        if px >= worst if is_bid else px <= worst:
+            return True
+    return False
+
+
+def _apply_levels(
+    inst: Instrument, symbol: str, view: _View, levels: LevelChanges, types: frozenset[str]
+) -> list[bytes]:
+    """Apply the batch's level changes to a full-book view in place; return the entries."""
+    sym = encode_field(55, symbol)
+    out: list[bytes] = []
+    for (is_bid, px), (qty, orders) in levels.items():
+        typ = _BID if is_bid else _OFFER
+        if typ not in types:
+            continue
+        side = view.bids if is_bid else view.asks
+        prev = side.get(px)
+        if qty == 0:
+            if prev is not None:
+                del side[px]
+                out.append(_level_entry(inst, sym, typ, px, None, _DELETE))
+        elif prev != (qty, orders):
+            side[px] = (qty, orders)
+            action = _NEW if prev is None else _CHANGE
+            out.append(_level_entry(inst, sym, typ, px, (qty, orders), action))
+    return out
+
+
+def _stats_diff(
+    symbol: str, before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]
+) -> list[bytes]:
+    if before == after:
+        return []
     out: list[bytes] = []
     sym = encode_field(55, symbol)
-    for typ, before, after in ((_BID, old.bids, new.bids), (_OFFER, old.asks, new.asks)):
-        if before == after:
+    for typ in _STATS:
+        prev, cur = before.get(typ), after.get(typ)
+        if prev == cur:
             continue
-        t = encode_field(269, typ)
-        for px in before:
-            if px not in after:
-                out.append(
-                    encode_field(279, _DELETE) + t + sym + encode_field(270, format_price(inst, px))
-                )
-        for px, (qty, orders) in after.items():
-            prev = before.get(px)
-            if prev == (qty, orders):
-                continue
+        head = encode_field(269, typ) + sym
+        if cur is None:
+            out.append(encode_field(279, _DELETE) + head)
+        else:
             out.append(
-                encode_field(279, _CHANGE if prev is not None else _NEW)
-                + t
-                + sym
-                + encode_field(270, format_price(inst, px))
-                + encode_field(271, qty)
-                + encode_field(346, orders)
+                encode_field(279, _NEW if prev is None else _CHANGE) + head + encode_field(*cur)
             )
-    if old.stats != new.stats:
-        for typ in _STATS:
-            prev_s, cur = old.stats.get(typ), new.stats.get(typ)
-            if prev_s == cur:
-                continue
-            t = encode_field(269, typ)
-            if cur is None:
-                out.append(encode_field(279, _DELETE) + t + sym)
-            else:
-                action = _NEW if prev_s is None else _CHANGE
-                out.append(encode_field(279, action) + t + sym + encode_field(*cur))
     return out
 
 

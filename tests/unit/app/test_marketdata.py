@@ -391,6 +391,28 @@ def test_statistics_increments_and_closing_price() -> None:
     assert client.stats["5"] == "100.00"
 
 
+@pytest.mark.parametrize("depth", [0, 1])
+def test_auction_uncross_updates_levels_away_from_the_uncross_price(depth: int) -> None:
+    engine = make_engine()
+    hub = MarketDataHub(engine)
+    for _ in range(3):
+        engine.submit(order("AAA", Side.BUY, 95, 1), NOW)
+    client = subscribe(hub, "s1", "r", depth=depth)
+    for cmd in (
+        Halt(symbol="AAA"),
+        Resume(symbol="AAA"),
+        order("AAA", Side.SELL, 95, 1),
+        order("AAA", Side.BUY, 96, 1),
+        SetPhase(symbol="AAA", phase=Phase.CONTINUOUS),  # uncross: 1 @ 0.96
+    ):
+        for _, mt, body in submit(engine, hub, cmd):
+            if mt == "X":
+                client.increment(body, "AAA")
+    assert client.trades == [(Decimal("0.96"), 1)]
+    assert (client.bids, client.asks) == engine_view(engine, "AAA", depth)
+    assert client.asks == {}
+
+
 # -- rejects ----------------------------------------------------------------------------------
 
 
@@ -450,9 +472,13 @@ def commands(draw: st.DrawFn) -> list[tuple[str, object]]:
     n = draw(st.integers(1, 40))
     out: list[tuple[str, object]] = []
     for _ in range(n):
-        kind = draw(st.sampled_from(["new", "new", "new", "market", "ioc", "cancel", "replace"]))
+        kind = draw(
+            st.sampled_from(["new", "new", "new", "market", "ioc", "cancel", "replace", "phase"])
+        )
         symbol = draw(st.sampled_from(["AAA", "BBB"]))
-        if kind in ("cancel", "replace"):
+        if kind == "phase":
+            out.append((kind, symbol))
+        elif kind in ("cancel", "replace"):
             out.append((kind, (draw(st.integers(0, 100)), draw(st.integers(1, 6)))))
         else:
             out.append(
@@ -462,6 +488,13 @@ def commands(draw: st.DrawFn) -> list[tuple[str, object]]:
 
 
 def to_command(engine: Engine, kind: str, args: Any) -> Command | None:
+    if kind == "phase":  # continuous -> halted -> re-opening auction -> uncross, continuous
+        phase = engine.phase(args)
+        if phase is Phase.CONTINUOUS:
+            return Halt(symbol=args)
+        if phase is Phase.HALTED:
+            return Resume(symbol=args)
+        return SetPhase(symbol=args, phase=Phase.CONTINUOUS)
     if kind in ("cancel", "replace"):
         pick, qty = args
         live = engine.live_orders()
@@ -500,7 +533,9 @@ def test_incremental_stream_reproduces_the_engine_book(
             if isinstance(e, Trade):
                 trades[e.symbol].append((px(e.symbol, e.price), e.qty))
         for sid, mt, body in outs:
-            assert (sid, mt) == ("s1", "X")
+            assert sid == "s1" and mt in ("X", "h")
+            if mt == "h":
+                continue
             symbol = fields(body)[0][1][2:]  # the MDReqID names the symbol
             clients[symbol].increment(body, symbol)
         for s, client in clients.items():
