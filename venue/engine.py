@@ -13,10 +13,11 @@ book satisfies `Book.check_invariants` (crossed only in a call phase).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
-from venue.book import Book, Order, OrderView
+from venue.book import Book, Level, Order, OrderView
 from venue.commands import (
     AdvanceTime,
     CancelOrder,
@@ -32,6 +33,7 @@ from venue.commands import (
 )
 from venue.events import (
     Accepted,
+    Cancelled,
     CancelRejected,
     Event,
     MassCancelled,
@@ -70,6 +72,13 @@ _PRICED = frozenset({OrdType.LIMIT, OrdType.STOP_LIMIT})
 _CONT = Phase.CONTINUOUS
 _IOC = TimeInForce.IOC
 _FOK = TimeInForce.FOK
+_DAY = TimeInForce.DAY
+_GTC = TimeInForce.GTC
+_BUY = Side.BUY
+_NEW = OrderStatus.NEW
+_CANCELLED = OrderStatus.CANCELLED
+_USER = CancelReason.USER
+_new_order_obj = object.__new__
 
 
 class Engine(RecoveryMixin, PhaseMixin):
@@ -96,6 +105,17 @@ class Engine(RecoveryMixin, PhaseMixin):
     def submit(self, cmd: Command, now: datetime) -> list[Event]:
         out: list[Event] = []
         self._out = out
+        handler = _DISPATCH.get(type(cmd))
+        if handler is not None:
+            handler(self, cmd, now)
+        else:
+            self._submit_other(cmd, now)
+        if self._dirty:
+            self._flush_md()
+        return out
+
+    def _submit_other(self, cmd: Command, now: datetime) -> None:
+        """Commands other than the exact types in `_DISPATCH` (e.g. subclasses)."""
         if isinstance(cmd, NewOrder):
             self._new_order(cmd, now)
         elif isinstance(cmd, CancelOrder):
@@ -105,29 +125,95 @@ class Engine(RecoveryMixin, PhaseMixin):
         elif isinstance(cmd, MassCancel):
             self._mass_cancel(cmd)
         elif isinstance(cmd, SetPhase):
-            self._set_phase(self._sym(cmd.symbol), cmd.phase)
+            self._on_set_phase(cmd, now)
         elif isinstance(cmd, Halt):
-            self._set_phase(self._sym(cmd.symbol), Phase.HALTED)
+            self._on_halt(cmd, now)
         elif isinstance(cmd, Resume):
-            sym = self._sym(cmd.symbol)
-            self._set_phase(sym, Phase.REOPENING_AUCTION)
-            if cmd.immediate:
-                self._set_phase(sym, _CONT)
+            self._on_resume(cmd, now)
         elif isinstance(cmd, ExpireOrders):
-            self._expire_gtd(now, cmd.symbol)
+            self._on_expire(cmd, now)
         elif isinstance(cmd, EndOfDay):
-            self._expire_gtd(now, cmd.symbol)
-            for s in self._syms.values():
-                if cmd.symbol is None or s.symbol == cmd.symbol:
-                    self._expire_day(s)
+            self._on_end_of_day(cmd, now)
         elif isinstance(cmd, AdvanceTime):
-            self._advance_schedules(now)
-            self._expire_gtd(now, None)
+            self._on_advance(cmd, now)
         else:
             raise TypeError(f"not a venue command: {cmd!r}")
-        if self._dirty:
-            self._flush_md()
-        return out
+
+    def _on_set_phase(self, cmd: SetPhase, now: datetime) -> None:
+        self._set_phase(self._sym(cmd.symbol), cmd.phase)
+
+    def _on_halt(self, cmd: Halt, now: datetime) -> None:
+        self._set_phase(self._sym(cmd.symbol), Phase.HALTED)
+
+    def _on_resume(self, cmd: Resume, now: datetime) -> None:
+        sym = self._sym(cmd.symbol)
+        self._set_phase(sym, Phase.REOPENING_AUCTION)
+        if cmd.immediate:
+            self._set_phase(sym, _CONT)
+
+    def _on_expire(self, cmd: ExpireOrders, now: datetime) -> None:
+        self._expire_gtd(now, cmd.symbol)
+
+    def _on_end_of_day(self, cmd: EndOfDay, now: datetime) -> None:
+        self._expire_gtd(now, cmd.symbol)
+        for s in self._syms.values():
+            if cmd.symbol is None or s.symbol == cmd.symbol:
+                self._expire_day(s)
+
+    def _on_advance(self, cmd: AdvanceTime, now: datetime) -> None:
+        self._advance_schedules(now)
+        self._expire_gtd(now, None)
+
+    def _on_cancel(self, cmd: CancelOrder, now: datetime) -> None:
+        """User cancel. Fast path for an order resting on the book; everything else
+        (unknown, done, stop, at-the-close) goes through `_cancel_cmd`."""
+        o = self._live.get(cmd.order_id)
+        if o is None or o.level is None:
+            self._cancel_cmd(cmd)
+            return
+        lvl = o.level
+        sym = self._syms[o.info.symbol]
+        if self._md_events:
+            self._touch(sym, o.is_buy, lvl.price)
+        # Book.remove, inlined.
+        prv, nxt = o.prev, o.next
+        if prv is None:
+            lvl.head = nxt
+        else:
+            prv.next = nxt
+        if nxt is None:
+            lvl.tail = prv
+        else:
+            nxt.prev = prv
+        qty = o.leaves
+        d = o.display
+        lvl.qty -= d
+        lvl.hidden -= qty - d
+        lvl.count -= 1
+        o.level = o.prev = o.next = None
+        book = sym.book
+        oid = o.id
+        del book.orders[oid]
+        if lvl.count == 0:
+            if o.is_buy:
+                del book.bids[-lvl.price]
+            else:
+                del book.asks[lvl.price]
+        o.leaves = o.display = 0
+        o.status = _CANCELLED
+        del self._live[oid]
+        if self._retain_done:
+            self._done[oid] = o
+        self._seq = s = self._seq + 1
+        self._out.append(
+            _new(Cancelled, (s, o.info, o.cum, o.notional, qty, _USER, cmd.client_ref))
+        )
+
+    def _on_replace(self, cmd: ReplaceOrder, now: datetime) -> None:
+        self._replace(cmd)
+
+    def _on_mass_cancel(self, cmd: MassCancel, now: datetime) -> None:
+        self._mass_cancel(cmd)
 
     def reject(self, cmd: NewOrder, reason: RejectReason, text: str | None = None) -> list[Event]:
         """A sequenced rejection decided outside the engine (e.g. PRICE_OFF_TICK found
@@ -196,6 +282,122 @@ class Engine(RecoveryMixin, PhaseMixin):
         if ot is _MARKET and not (sym.book.bids if cmd.side is Side.SELL else sym.book.asks):
             return R.NO_OPPOSITE_SIDE
         return None
+
+    def _on_new(self, cmd: NewOrder, now: datetime) -> None:
+        """New order. Fast path for a plain LIMIT DAY/GTC order (no stop, iceberg or
+        expiry) that passes validation in continuous trading: the checks below are the
+        subset of `_check_new` that such an order can fail. If it does not cross it rests
+        directly; otherwise it runs through `_execute`. Anything else: `_new_order`."""
+        sym = self._syms.get(cmd.symbol)
+        tif = cmd.tif
+        price = cmd.price
+        if (
+            sym is None
+            or sym.phase is not _CONT
+            or cmd.ord_type is not _LIMIT
+            or (tif is not _DAY and tif is not _GTC)
+            or price is None
+            or cmd.stop_price is not None
+            or cmd.max_floor is not None
+            or cmd.expire_at is not None
+        ):
+            self._new_order(cmd, now)
+            return
+        inst = sym.instrument
+        qty = cmd.qty
+        band = sym.band
+        if (
+            qty % inst.lot_size
+            or not inst.min_qty <= qty <= inst.max_qty
+            or (band is not None and not band[0] <= price <= band[1])
+        ):
+            self._new_order(cmd, now)
+            return
+        oid = self._next_id
+        side = cmd.side
+        info = _new(
+            OrderInfo,
+            (
+                oid,
+                cmd.symbol,
+                side,
+                _LIMIT,
+                tif,
+                qty,
+                price,
+                None,
+                None,
+                None,
+                cmd.owner,
+                cmd.firm,
+                cmd.account,
+                cmd.client_ref,
+                cmd.short_sale,
+            ),
+        )
+        self._prio = prio = self._prio + 1
+        # Order.__init__, inlined (same fields, same values).
+        o = _new_order_obj(Order)
+        o.id = oid
+        o.info = info
+        o.side = side
+        o.is_buy = is_buy = side is _BUY
+        o.ord_type = _LIMIT
+        o.tif = tif
+        o.price = price
+        o.stop_price = None
+        o.qty = qty
+        o.leaves = qty
+        o.display = qty
+        o.max_floor = None
+        o.cum = 0
+        o.notional = 0
+        o.priority = prio
+        o.stp_key = cmd.account if sym.stp_account else cmd.firm
+        o.status = _NEW
+        o.expire_at = None
+        o.level = None
+        o.prev = None
+        o.next = None
+        self._next_id = oid + 1
+        self._live[oid] = o
+        self._seq = s = self._seq + 1
+        self._out.append(_new(Accepted, (s, info, qty, 0, 0)))
+        book = sym.book
+        # Does it cross? Index 0 of each side's key list is the best level (bids are
+        # keyed by -price).
+        if is_buy:
+            opp = book.asks
+            crosses = bool(opp) and opp._list._lists[0][0] <= price
+        else:
+            opp = book.bids
+            crosses = bool(opp) and -opp._list._lists[0][0] >= price
+        if crosses:
+            self._execute(sym, o)
+        else:
+            # Matcher._rest + Book.add, inlined.
+            if is_buy:
+                levels, key = book.bids, -price
+            else:
+                levels, key = book.asks, price
+            lvl = levels.get(key)
+            if lvl is None:
+                lvl = levels[key] = Level(price)
+            tail = lvl.tail
+            o.prev = tail
+            if tail is None:
+                lvl.head = o
+            else:
+                tail.next = o
+            lvl.tail = o
+            lvl.qty += qty
+            lvl.count += 1
+            o.level = lvl
+            book.orders[oid] = o
+            if self._md_events:
+                self._touch(sym, is_buy, price)
+        if self._triggers:
+            self._drain_triggers(sym)
 
     def _new_order(self, cmd: NewOrder, now: datetime) -> None:
         sym = self._syms.get(cmd.symbol)
@@ -543,3 +745,18 @@ class Engine(RecoveryMixin, PhaseMixin):
                 OrderStatus.PENDING_TRIGGER,
                 OrderStatus.PENDING_AUCTION,
             ), o
+
+
+#: `submit` dispatch on the exact command type (subclasses go through `_submit_other`).
+_DISPATCH: dict[type, Callable[[Engine, Any, datetime], None]] = {
+    NewOrder: Engine._on_new,
+    CancelOrder: Engine._on_cancel,
+    ReplaceOrder: Engine._on_replace,
+    MassCancel: Engine._on_mass_cancel,
+    SetPhase: Engine._on_set_phase,
+    Halt: Engine._on_halt,
+    Resume: Engine._on_resume,
+    ExpireOrders: Engine._on_expire,
+    EndOfDay: Engine._on_end_of_day,
+    AdvanceTime: Engine._on_advance,
+}
