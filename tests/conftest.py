@@ -56,6 +56,7 @@ class VenueProcess:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": _pythonpath()},
+            preexec_fn=_die_with_parent,
         )
         self._readers = [
             threading.Thread(target=self._drain, args=(self.proc.stdout, self.stdout_lines)),
@@ -92,6 +93,16 @@ class VenueProcess:
         for reader in self._readers:
             reader.join(timeout=5)
         return self.proc.returncode
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the venue if the test process dies (a quickfix crash skips teardown)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _pythonpath() -> str:
