@@ -243,7 +243,12 @@ class FixSession:
             return self._on_first_message(msg, now)
         mt = msg.get(35)
         if self._state is S.LOGOUT_SENT and mt == b"5":
-            return self._on_logout(msg, 0, now)
+            # The answer to our Logout closes the session whatever its number, but an
+            # in-sequence one is consumed like any message, or a restart would ask for it.
+            seq = msg.get_int(34) or 0
+            if seq == self._next_target:
+                self._next_target = seq + 1
+            return self._on_logout(msg, seq, now)
         if msg.get(8) != self._begin:
             return self._send_logout("Incorrect BeginString", now)
         seq = msg.get_int(34)

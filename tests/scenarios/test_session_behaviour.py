@@ -247,3 +247,16 @@ def test_missing_msgseqnum_logs_out() -> None:
     h.send("35=0|112=A")
     h.expect("35=5")
     assert h.session.state is SessionState.LOGOUT_SENT
+
+
+def test_logout_reply_to_our_logout_consumes_its_sequence_number() -> None:
+    # A restart after a clean shutdown must not ask for the peer's Logout again.
+    h = logged_on()
+    h.send("35=0|34=2")
+    h.session.logout("bye", h.now)
+    h._pump()
+    h.expect("35=5")
+    h.send("35=5|34=3")
+    h.expect_disconnect(allow_logout=False)
+    assert h.session.next_target_seq == 4
+    assert h.store.next_target == 4
