@@ -33,6 +33,7 @@ from venue.commands import (
 )
 from venue.events import (
     Accepted,
+    BookChanged,
     Cancelled,
     CancelRejected,
     Event,
@@ -173,7 +174,10 @@ class Engine(RecoveryMixin, PhaseMixin):
             return
         lvl = o.level
         sym = self._syms[o.info.symbol]
-        if self._md_events:
+        # Market data: if no other level is pending, emit this level's BookChanged
+        # directly after the Cancelled event (what `_flush_md` would do).
+        md_now = self._md_events and not self._dirty
+        if self._md_events and not md_now:
             self._touch(sym, o.is_buy, lvl.price)
         # Book.remove, inlined.
         prv, nxt = o.prev, o.next
@@ -208,6 +212,15 @@ class Engine(RecoveryMixin, PhaseMixin):
         self._out.append(
             _new(Cancelled, (s, o.info, o.cum, o.notional, qty, _USER, cmd.client_ref))
         )
+        if md_now:
+            self._seq = s = s + 1
+            n = lvl.count
+            self._out.append(
+                _new(
+                    BookChanged,
+                    (s, sym.symbol, o.side, lvl.price, lvl.qty if n else 0, n),
+                )
+            )
 
     def _on_replace(self, cmd: ReplaceOrder, now: datetime) -> None:
         self._replace(cmd)
@@ -395,7 +408,18 @@ class Engine(RecoveryMixin, PhaseMixin):
             o.level = lvl
             book.orders[oid] = o
             if self._md_events:
-                self._touch(sym, is_buy, price)
+                if self._dirty or self._triggers:
+                    self._touch(sym, is_buy, price)
+                else:
+                    # The only level this command changed: emit its BookChanged now,
+                    # exactly as `_flush_md` would at the end of the command.
+                    self._seq = s = s + 1
+                    self._out.append(
+                        _new(
+                            BookChanged,
+                            (s, sym.symbol, side, price, lvl.qty, lvl.count),
+                        )
+                    )
         if self._triggers:
             self._drain_triggers(sym)
 
