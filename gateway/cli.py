@@ -26,6 +26,7 @@ import structlog
 from config.load import apply_overrides, load_config
 from config.reader import ConfigError
 from config.schema import Config, SessionConfig
+from gateway.app.setup import open_order_entry
 from gateway.net.connection import NetLimits
 from gateway.net.server import Acceptor, ListenOptions, tls_context
 from gateway.session import Credentials, SessionSettings, hash_password
@@ -147,9 +148,19 @@ async def serve(config: Config, sessions: list[SessionSettings]) -> int:
             store.close()
             return _fail(f"cannot load the TLS certificate/key: {exc}", EXIT_USAGE)
     try:
+        app, commit, recovered = open_order_entry(config, store)
+    except Exception as exc:
+        store.close()
+        return _fail(f"cannot recover the venue from {_safe(url)}: {exc}", EXIT_USAGE)
+    structlog.get_logger("gateway").info(
+        "recovered", commands=recovered.commands, clordids=recovered.seen_clordids
+    )
+    try:
         acceptor = Acceptor(
             sessions=sessions,
             store=store,
+            router=app,
+            commit=commit,
             listen=ListenOptions(
                 host=listen.host,
                 port=listen.port,

@@ -1,0 +1,67 @@
+"""Assemble order entry over a message store: engine, market data, recovery, commit.
+
+Role: the order-entry part of the composition root. Builds the venue engine from the
+configuration, replays the command journal (so a restart, clean or kill -9, finds the same
+book with the same priorities and id counters), and returns the `commit` the shell's
+flusher calls once per loop turn: FIX records and order-entry rows in ONE transaction.
+
+Invariants: with a SQL store, nothing the venue decided is told to a client before it is
+committed together with the message that tells it. With the in-memory store (tests) the
+rows are dropped after each flush, since nothing survives that process anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from config.schema import Config
+from gateway.app import build, persist
+from gateway.app.marketdata import MarketDataHub
+from gateway.app.service import OrderEntry
+from gateway.session import StoreRecord
+from gateway.store.base import MessageStore
+from venue.engine import Engine
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    commands: int
+    seen_clordids: int
+
+
+def open_order_entry(
+    config: Config, store: MessageStore
+) -> tuple[OrderEntry, Callable[[list[StoreRecord]], None], Recovered]:
+    engine = Engine(build.instruments(config), retain_done=True)
+    app = OrderEntry(
+        engine,
+        build.session_profiles(config),
+        trading_day_end=config.venue.trading_day_end,
+        market_data=MarketDataHub(engine),
+        security_ids=build.security_ids(config),
+    )
+    sql_engine = getattr(store, "engine", None)
+    write_in = getattr(store, "write_in", None)
+    if sql_engine is None or write_in is None:
+
+        def commit_memory(batch: list[StoreRecord]) -> None:
+            store.write(batch)
+            app.take_pending()
+
+        return app, commit_memory, Recovered(0, 0)
+
+    persist.create_tables(sql_engine)
+    replayed = app.replay(persist.load_journal(sql_engine))
+    seen = 0
+    for session_id, cl_ord_id in persist.load_seen(sql_engine):
+        app.remember_seen(session_id, cl_ord_id)
+        seen += 1
+
+    def commit(batch: list[StoreRecord]) -> None:
+        pending = app.take_pending()
+        with sql_engine.begin() as conn:
+            write_in(conn, batch)
+            persist.write_in(conn, pending)
+
+    return app, commit, Recovered(replayed, seen)
