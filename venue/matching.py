@@ -61,6 +61,7 @@ class SymbolState:
         "stp_account",
         "pro_rata",
         "band",
+        "banded",
         "touched_bids",
         "touched_asks",
         "dirty",
@@ -85,6 +86,8 @@ class SymbolState:
         self.stp_account = (inst.stp_scope or stp_scope) is StpScope.ACCOUNT
         self.pro_rata = inst.algorithm is Algorithm.PRO_RATA
         self.band = inst.band(inst.reference_ticks)
+        # Without a band configuration `band` is always None: nothing to refresh.
+        self.banded = inst.band_ticks is not None or inst.band_pct is not None
         # Prices whose displayed level changed during the current command (market data).
         self.touched_bids: dict[int, None] = {}
         self.touched_asks: dict[int, None] = {}
@@ -96,7 +99,8 @@ class SymbolState:
         return last if last is not None else self.instrument.reference_ticks
 
     def refresh_band(self) -> None:
-        self.band = self.instrument.band(self.reference_price)
+        if self.banded:
+            self.band = self.instrument.band(self.reference_price)
 
 
 class Matcher:
@@ -290,6 +294,15 @@ class Matcher:
         aggressor = t.side
         lo = hi = 0
         traded = False
+        remove = sym.book.remove
+        live = self._live
+        done = self._done
+        retain = self._retain_done
+        md = self._md_events
+        touched = sym.touched_asks if is_buy else sym.touched_bids
+        symbol = sym.symbol
+        append = self._out.append
+        on_trade = sym.stats.on_trade
         while t.leaves and levels:
             # Best level: SortedDict keeps its keys in a SortedList of sublists.
             lvl: Level = levels[levels._list._lists[0][0]]
@@ -309,6 +322,8 @@ class Matcher:
                 if not alive:
                     break
                 continue
+            # FIFO. `_fill_resting`, `_touch`, `_finish` and `_trade` inlined for
+            # fully displayed makers (display == leaves); icebergs use `_fill_resting`.
             while t.leaves:
                 m = lvl.head
                 if m is None:
@@ -317,9 +332,33 @@ class Matcher:
                     if self._self_trade(sym, m, t):
                         return (lo, hi) if traded else None
                     continue
-                q = m.display if m.display < t.leaves else t.leaves
-                self._fill_resting(sym, m, q, px)
-                t.leaves -= q
+                tl = t.leaves
+                d = m.display
+                q = d if d < tl else tl
+                if m.max_floor is not None:
+                    self._fill_resting(sym, m, q, px)
+                else:
+                    m.leaves -= q
+                    m.cum += q
+                    m.notional += q * px
+                    if q < d:
+                        m.display = d - q
+                        lvl.qty -= q
+                        m.status = _PARTIAL
+                    else:
+                        lvl.qty -= d
+                        m.display = 0
+                        remove(m)
+                        m.status = _FILLED
+                        del live[m.id]
+                        if retain:
+                            done[m.id] = m
+                    if md:
+                        if not sym.dirty:
+                            sym.dirty = True
+                            self._dirty.append(sym)
+                        touched[px] = None
+                t.leaves = tl - q
                 t.cum += q
                 t.notional += q * px
                 if not traded:
@@ -329,7 +368,30 @@ class Matcher:
                     hi = px
                 else:
                     lo = px
-                self._trade(sym, m, t, q, px, aggressor)
+                self._seq = s = self._seq + 1
+                tid = self._next_trade
+                self._next_trade = tid + 1
+                tr = _new(
+                    Trade,
+                    (
+                        s,
+                        tid,
+                        symbol,
+                        px,
+                        q,
+                        aggressor,
+                        m.info,
+                        m.leaves,
+                        m.cum,
+                        m.notional,
+                        t.info,
+                        t.leaves,
+                        t.cum,
+                        t.notional,
+                    ),
+                )
+                append(tr)
+                on_trade(tr)
         return (lo, hi) if traded else None
 
     def _self_trade(self, sym: SymbolState, m: Order, t: Order) -> bool:
