@@ -223,7 +223,59 @@ class Engine(RecoveryMixin, PhaseMixin):
             )
 
     def _on_replace(self, cmd: ReplaceOrder, now: datetime) -> None:
-        self._replace(cmd)
+        """Cancel/replace. Fast path for a quantity change of a plain resting limit order
+        (no stop, no iceberg) at the same price in continuous trading: the checks below
+        are the ones `_check_replace` can fail for it, and a reduction is applied in
+        place. Everything else goes through `_replace`."""
+        o = self._live.get(cmd.order_id)
+        if o is None:
+            self._replace(cmd)
+            return
+        lvl = o.level
+        old = o.info
+        price = cmd.price
+        sym = self._syms[old.symbol]
+        if (
+            lvl is None
+            or sym.phase is not _CONT
+            or old.ord_type is not _LIMIT
+            or price is None
+            or price != o.price
+            or cmd.stop_price is not None
+            or cmd.max_floor is not None
+            or o.max_floor is not None
+        ):
+            self._replace(cmd)
+            return
+        inst = sym.instrument
+        cq = cmd.qty
+        if cq % inst.lot_size or not inst.min_qty <= cq <= inst.max_qty:
+            self._replace(cmd)
+            return
+        cum = o.cum
+        qty = cq if cq > cum else cum
+        new_leaves = qty - cum
+        leaves = o.leaves
+        if new_leaves == 0 or new_leaves > leaves:
+            self._apply_replace(cmd, o, sym)
+            return
+        o.info = info = _new(
+            OrderInfo,
+            (*old[:5], qty, price, None, None, *old[9:13], cmd.client_ref, old[14]),
+        )
+        # Plain order: display == leaves.
+        lvl.qty -= leaves - new_leaves
+        o.qty = qty
+        o.leaves = o.display = new_leaves
+        md_now = self._md_events and not self._dirty
+        if self._md_events and not md_now:
+            self._touch(sym, o.is_buy, price)
+        self._seq = s = self._seq + 1
+        out = self._out
+        out.append(_new(Replaced, (s, info, old.client_ref, new_leaves, cum, o.notional, False)))
+        if md_now:
+            self._seq = s = s + 1
+            out.append(_new(BookChanged, (s, sym.symbol, o.side, price, lvl.qty, lvl.count)))
 
     def _on_mass_cancel(self, cmd: MassCancel, now: datetime) -> None:
         self._mass_cancel(cmd)
@@ -630,6 +682,10 @@ class Engine(RecoveryMixin, PhaseMixin):
         if reason is not None:
             self._replace_reject(cmd, o, reason)
             return
+        self._apply_replace(cmd, o, sym)
+
+    def _apply_replace(self, cmd: ReplaceOrder, o: Order, sym: SymbolState) -> None:
+        """Apply a validated replace."""
         old = o.info
         qty = cmd.qty if cmd.qty > o.cum else o.cum
         info = _new(
