@@ -47,17 +47,30 @@ _ENUM_FIELDS: dict[str, type[Enum]] = {
 _DATETIME_FIELDS = frozenset({"expire_at"})
 
 
+_MISSING = object()
+#: (field name, default) per command class; a field equal to its default is not written.
+_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {
+    cls: tuple(
+        (f.name, f.default if f.default is not dataclasses.MISSING else _MISSING)
+        for f in dataclasses.fields(cls)
+    )
+    for cls in _KINDS.values()
+}
+
+
 def encode_command(cmd: c.Command) -> tuple[str, str]:
-    """(kind, JSON payload) of a venue command."""
+    """(kind, JSON payload) of a venue command: an object of its non-default fields."""
     payload: dict[str, Any] = {}
-    for f in dataclasses.fields(cmd):
-        value = getattr(cmd, f.name)
+    for name, default in _FIELDS[type(cmd)]:
+        value = getattr(cmd, name)
+        if value is default or (type(value) is type(default) and value == default):
+            continue  # the dataclass default: keeps the journal small and fast to write
         if isinstance(value, Enum):
             value = value.name
         elif isinstance(value, datetime):
             value = value.isoformat()
-        payload[f.name] = value
-    return type(cmd).__name__, json.dumps(payload, separators=(",", ":"), sort_keys=True)
+        payload[name] = value
+    return type(cmd).__name__, json.dumps(payload, separators=(",", ":"))
 
 
 def decode_command(kind: str, payload: str) -> c.Command:
@@ -67,8 +80,6 @@ def decode_command(kind: str, payload: str) -> c.Command:
         raise ValueError(f"unknown journal command kind {kind!r}")
     data: dict[str, Any] = json.loads(payload)
     for name, value in list(data.items()):
-        if value is None:
-            continue
         enum_cls = _ENUM_FIELDS.get(name)
         if enum_cls is not None:
             data[name] = enum_cls[value]

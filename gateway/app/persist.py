@@ -11,13 +11,14 @@ order.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 
 from gateway.app.journal import decode_command
 from gateway.app.service import Pending
 from gateway.app.tables import executions, orders, trades, venue_journal
+from gateway.store.bulk import insert_rows
 from gateway.store.schema import metadata
 from venue.commands import Command
 
@@ -28,18 +29,13 @@ def create_tables(engine: Engine) -> None:
 
 def write_in(conn: Connection, pending: Pending) -> None:
     """Insert the rows of `pending` inside the caller's transaction."""
-    if pending.journal:
-        conn.execute(venue_journal.insert(), pending.journal)
-    if pending.orders:
-        conn.execute(orders.insert(), pending.orders)
-    if pending.executions:
-        conn.execute(executions.insert(), pending.executions)
-    if pending.trades:
-        conn.execute(trades.insert(), pending.trades)
+    insert_rows(conn, venue_journal, pending.journal)
+    insert_rows(conn, orders, pending.orders)
+    insert_rows(conn, executions, pending.executions)
+    insert_rows(conn, trades, pending.trades)
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def load_journal(engine: Engine, batch: int = 10_000) -> Iterator[tuple[int, datetime, Command]]:
@@ -48,13 +44,13 @@ def load_journal(engine: Engine, batch: int = 10_000) -> Iterator[tuple[int, dat
         result = conn.execution_options(yield_per=batch).execute(
             select(
                 venue_journal.c.position,
-                venue_journal.c.at,
+                venue_journal.c.at_us,
                 venue_journal.c.kind,
                 venue_journal.c.payload,
             ).order_by(venue_journal.c.position)
         )
-        for position, at, kind, payload in result:
-            yield position, _aware(at), decode_command(kind, payload)
+        for position, at_us, kind, payload in result:
+            yield position, _EPOCH + timedelta(microseconds=at_us), decode_command(kind, payload)
 
 
 def load_seen(engine: Engine) -> Iterator[tuple[str, str]]:

@@ -29,7 +29,13 @@ from fixspec.codec import FixMessage
 from fixspec.enums import BusinessRejectReason, CxlRejReason, OrdRejReason
 from fixspec.utctime import TimestampFormatter
 from gateway.app import reports as rp
-from gateway.app.fixmap import ORD_REJ_REASON, cxl_rej_reason
+from gateway.app.fixmap import (
+    ORD_REJ_REASON,
+    ORD_TYPE_TO_FIX,
+    TIF_TO_FIX,
+    cxl_rej_reason,
+    side_to_fix,
+)
 from gateway.app.journal import encode_command
 from gateway.app.orders import OrderIds
 from gateway.app.translate import OrderFields, Refusal, order_fields, parse_qty, symbol_of
@@ -65,6 +71,19 @@ CANCEL_TEXT: dict[CancelReason, str] = {
 }
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_datetime(now: float) -> datetime:
+    """The venue time of `now`, truncated to the microsecond (what the journal keeps)."""
+    return _EPOCH + timedelta(microseconds=int(now * 1_000_000))
+
+
+def micros(at: datetime) -> int:
+    return (at - _EPOCH) // _MICROSECOND
+
+
 class Outbox(Protocol):
     def send(self, session_id: str, msg_type: str, body: bytes) -> None: ...
 
@@ -94,10 +113,10 @@ class SessionProfile:
 class Pending:
     """Rows decided since the last commit (see gateway.app.tables)."""
 
-    journal: list[dict[str, object]] = field(default_factory=list)
-    orders: list[dict[str, object]] = field(default_factory=list)
-    executions: list[dict[str, object]] = field(default_factory=list)
-    trades: list[dict[str, object]] = field(default_factory=list)
+    journal: list[tuple[object, ...]] = field(default_factory=list)
+    orders: list[tuple[object, ...]] = field(default_factory=list)
+    executions: list[tuple[object, ...]] = field(default_factory=list)
+    trades: list[tuple[object, ...]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.journal or self.orders or self.executions or self.trades)
@@ -534,15 +553,13 @@ class OrderEntry:
         journal_if_empty: bool = True,
         quiet_summary: bool = False,
     ) -> None:
-        at = datetime.fromtimestamp(now, _UTC)
+        at = to_datetime(now)
         events = self.engine.submit(cmd, at)
         if not events and not journal_if_empty:
             return
         self.journal_position += 1
         kind, payload = encode_command(cmd)
-        self.pending.journal.append(
-            {"position": self.journal_position, "at": at, "kind": kind, "payload": payload}
-        )
+        self.pending.journal.append((self.journal_position, micros(at), kind, payload))
         self._track(events)
         self._report(events, now, at, quiet_summary=quiet_summary)
 
@@ -785,51 +802,46 @@ class OrderEntry:
                 match_id=e.trade_id,
             )
         buy, sell = (e.maker, e.taker) if e.maker.side is Side.BUY else (e.taker, e.maker)
+        aggressor = e.aggressor_side
         self.pending.trades.append(
-            {
-                "trade_id": e.trade_id,
-                "symbol": e.symbol,
-                "price": self._pricers[e.symbol].px(e.price).decode(),
-                "qty": e.qty,
-                "buy_order_id": buy.order_id,
-                "sell_order_id": sell.order_id,
-                "maker_order_id": e.maker.order_id,
-                "taker_order_id": e.taker.order_id,
-                "aggressor_side": None
-                if e.aggressor_side is None
-                else ("1" if e.aggressor_side is Side.BUY else "2"),
-                "executed_at": at,
-            }
+            (
+                e.trade_id,
+                e.symbol,
+                self._pricers[e.symbol].px(e.price).decode(),
+                e.qty,
+                buy.order_id,
+                sell.order_id,
+                e.maker.order_id,
+                e.taker.order_id,
+                None if aggressor is None else ("1" if aggressor is Side.BUY else "2"),
+                micros(at),
+            )
         )
 
     def _status_of(self, order_id: int | None) -> bytes:
         view = self.engine.order(order_id) if order_id is not None else None
         return b"8" if view is None else ORD_STATUS[view.status]
 
-    def _order_row(self, o: ve.OrderInfo, at: datetime) -> dict[str, object]:
+    def _order_row(self, o: ve.OrderInfo, at: datetime) -> tuple[object, ...]:
         pricer = self._pricers[o.symbol]
-        from gateway.app.fixmap import ORD_TYPE_TO_FIX, TIF_TO_FIX, side_to_fix
-
-        return {
-            "order_id": o.order_id,
-            "session_id": o.owner,
-            "firm": o.firm,
-            "account": o.account,
-            "cl_ord_id": o.client_ref,
-            "symbol": o.symbol,
-            "side": side_to_fix(o.side, o.short_sale).decode(),
-            "ord_type": ORD_TYPE_TO_FIX[o.ord_type].decode(),
-            "time_in_force": TIF_TO_FIX[o.tif].decode(),
-            "qty": o.qty,
-            "price": None if o.price is None else pricer.px(o.price).decode(),
-            "stop_px": None if o.stop_price is None else pricer.px(o.stop_price).decode(),
-            "created_at": at,
-        }
+        return (
+            o.order_id,
+            o.owner,
+            o.firm,
+            o.account,
+            o.client_ref,
+            o.symbol,
+            side_to_fix(o.side, o.short_sale).decode(),
+            ORD_TYPE_TO_FIX[o.ord_type].decode(),
+            TIF_TO_FIX[o.tif].decode(),
+            o.qty,
+            None if o.price is None else pricer.px(o.price).decode(),
+            None if o.stop_price is None else pricer.px(o.stop_price).decode(),
+            micros(at),
+        )
 
     def _exec_row(self, row: rp.ExecRow, at: datetime) -> None:
-        d = row._asdict()
-        d["transact_time"] = at
-        self.pending.executions.append(d)
+        self.pending.executions.append((*row, micros(at)))
 
     # -- rejects and summaries ------------------------------------------------------------
     def _reject_new(

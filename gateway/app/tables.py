@@ -10,12 +10,13 @@ Invariants (all tables are insert-only, so a flush is a handful of executemany c
 - ``executions``: one row per ExecutionReport sent, keyed by ExecID (unique for the venue's
   life: derived from the engine's event sequence number).
 - ``trades``: one row per match, keyed by the engine's trade id (TrdMatchID).
-Prices are stored as decimal strings (exact), quantities as integers.
+Prices are stored as decimal strings (exact), quantities as integers, times as integer
+microseconds since the epoch (UTC): exact, portable, and cheap to write.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, String, Table, Text
 
 from gateway.store.schema import SESSION_ID_LENGTH, metadata
 
@@ -23,7 +24,7 @@ venue_journal = Table(
     "venue_journal",
     metadata,
     Column("position", BigInteger, primary_key=True, autoincrement=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("payload", Text, nullable=False),
 )
@@ -43,7 +44,7 @@ orders = Table(
     Column("qty", BigInteger, nullable=False),
     Column("price", String(32)),
     Column("stop_px", String(32)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
 )
 
 executions = Table(
@@ -65,7 +66,7 @@ executions = Table(
     Column("cum_qty", BigInteger, nullable=False),
     Column("avg_px", String(40), nullable=False),
     Column("text", Text),
-    Column("transact_time", DateTime(timezone=True), nullable=False),
+    Column("transact_time_us", BigInteger, nullable=False),
 )
 Index("ix_executions_session_clordid", executions.c.session_id, executions.c.cl_ord_id)
 
@@ -81,5 +82,5 @@ trades = Table(
     Column("maker_order_id", BigInteger, nullable=False),
     Column("taker_order_id", BigInteger, nullable=False),
     Column("aggressor_side", String(1)),
-    Column("executed_at", DateTime(timezone=True), nullable=False),
+    Column("executed_at_us", BigInteger, nullable=False),
 )

@@ -43,6 +43,7 @@ from gateway.store.base import (
     check_record,
     utc_now,
 )
+from gateway.store.bulk import insert_rows
 from gateway.store.schema import fix_messages, fix_sessions, metadata
 
 SQLITE_SYNCHRONOUS = ("normal", "full")
@@ -96,6 +97,7 @@ class SqlMessageStore:
             raise StoreError(f"unsupported database {backend!r}: use sqlite or postgresql")
         if schema is not None:
             engine = engine.execution_options(schema_translate_map={None: schema})
+        self._schema = schema
         self._engine = engine
         metadata.create_all(engine)
 
@@ -118,7 +120,6 @@ class SqlMessageStore:
                 "created_at": insert_session.excluded.created_at,
             },
         )
-        self._insert_messages = fix_messages.insert()
 
     @property
     def engine(self) -> Engine:
@@ -184,19 +185,12 @@ class SqlMessageStore:
 
         For a layer that commits its own rows together with the FIX records.
         """
-        messages: list[dict[str, object]] = []
+        messages: list[tuple[object, ...]] = []
         seqs: dict[str, SeqNumbers] = {}
         for record in records:
             check_record(record)
             if isinstance(record, OutboundMessage):
-                messages.append(
-                    {
-                        "session_id": record.session_id,
-                        "seq": record.seq,
-                        "msg_type": record.msg_type,
-                        "raw": record.raw,
-                    }
-                )
+                messages.append((record.session_id, record.seq, record.msg_type, record.raw))
             elif isinstance(record, SeqNumbers):
                 seqs[record.session_id] = record
             else:  # SessionReset: what precedes it first, then drop and restart at 1
@@ -218,10 +212,10 @@ class SqlMessageStore:
         )
 
     def _flush(
-        self, conn: Connection, messages: list[dict[str, object]], seqs: dict[str, SeqNumbers]
+        self, conn: Connection, messages: list[tuple[object, ...]], seqs: dict[str, SeqNumbers]
     ) -> None:
         if messages:
-            conn.execute(self._insert_messages, messages)
+            insert_rows(conn, fix_messages, messages, self._schema)
         if seqs:
             created_at = as_utc(self._clock())
             conn.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -203,25 +204,27 @@ def test_status_and_mass_cancel() -> None:
     assert app.engine.order(3) is not None and app.engine.order(3).leaves_qty == 100
 
 
-def test_replay_rebuilds_engine_and_clordids() -> None:
-    from gateway.app.journal import decode_command
+def test_replay_from_sqlite_rebuilds_engine_and_clordids(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
 
+    from gateway.app import persist
+
+    db = create_engine(f"sqlite:///{tmp_path / 'v.db'}")
+    persist.create_tables(db)
     app, out = make()
     msg(app, out, "S1", "D", order("p1", 1, 100))
     msg(app, out, "S2", "D", order("p2", 2, 40, "100.00"))
     msg(app, out, "S1", "G", "11=p3|41=p1|55=AAPL|54=1|38=80|40=2|44=100.00|60=20260101-00:00:00")
-    journal = app.take_pending().journal
+    with db.begin() as conn:
+        persist.write_in(conn, app.take_pending())
     fresh, out2 = make()
-    from datetime import datetime
-
-    n = fresh.replay(
-        (int(j["position"]), j["at"], decode_command(str(j["kind"]), str(j["payload"])))  # type: ignore[arg-type]
-        for j in journal
-        if isinstance(j["at"], datetime)
-    )
-    assert n == 3
+    assert fresh.replay(persist.load_journal(db)) == 3
+    for sid, clid in persist.load_seen(db):
+        fresh.remember_seen(sid, clid)
     assert fresh.engine.depth("AAPL", 5) == app.engine.depth("AAPL", 5)
+    assert fresh.ids.was_seen("S2", "p2")
     [(_, _, er)] = msg(fresh, out2, "S1", "F", "11=p4|41=p3|55=AAPL|54=1|60=20260101-00:00:00")
-    assert (g(er, 150), g(er, 14)) == ("4", "40")
+    assert (g(er, 150), g(er, 14), g(er, 41)) == ("4", "40", "p3")
     [(_, _, er1)] = msg(app, out, "S1", "F", "11=p4|41=p3|55=AAPL|54=1|60=20260101-00:00:00")
     assert g(er, 17) == g(er1, 17)  # same ExecID: the event sequence continued identically
+    db.dispose()
