@@ -78,6 +78,7 @@ _GTC = TimeInForce.GTC
 _BUY = Side.BUY
 _NEW = OrderStatus.NEW
 _CANCELLED = OrderStatus.CANCELLED
+_FILLED = OrderStatus.FILLED
 _USER = CancelReason.USER
 _new_order_obj = object.__new__
 
@@ -353,6 +354,9 @@ class Engine(RecoveryMixin, PhaseMixin):
         expiry) that passes validation in continuous trading: the checks below are the
         subset of `_check_new` that such an order can fail. If it does not cross it rests
         directly; otherwise it runs through `_execute`. Anything else: `_new_order`."""
+        if cmd.ord_type is _MARKET:
+            self._on_market(cmd, now)
+            return
         sym = self._syms.get(cmd.symbol)
         tif = cmd.tif
         price = cmd.price
@@ -472,6 +476,80 @@ class Engine(RecoveryMixin, PhaseMixin):
                             (s, sym.symbol, side, price, lvl.qty, lvl.count),
                         )
                     )
+        if self._triggers:
+            self._drain_triggers(sym)
+
+    def _on_market(self, cmd: NewOrder, now: datetime) -> None:
+        """Fast path for a plain MARKET IOC/DAY/GTC order in continuous trading with
+        something on the opposite side: the checks below are the subset of `_check_new`
+        such an order can fail; then `_new_order` + `_execute` for it, inlined. Anything
+        else (FOK, GTD, auction time in force, other phases, rejects): `_new_order`."""
+        sym = self._syms.get(cmd.symbol)
+        tif = cmd.tif
+        if (
+            sym is None
+            or sym.phase is not _CONT
+            or (tif is not _IOC and tif is not _DAY and tif is not _GTC)
+            or cmd.price is not None
+            or cmd.stop_price is not None
+            or cmd.max_floor is not None
+            or cmd.expire_at is not None
+        ):
+            self._new_order(cmd, now)
+            return
+        inst = sym.instrument
+        qty = cmd.qty
+        side = cmd.side
+        is_buy = side is _BUY
+        if (
+            qty % inst.lot_size
+            or not inst.min_qty <= qty <= inst.max_qty
+            or not (sym.book.asks if is_buy else sym.book.bids)
+        ):
+            self._new_order(cmd, now)
+            return
+        oid = self._next_id
+        info = _new(
+            OrderInfo,
+            (
+                oid,
+                cmd.symbol,
+                side,
+                _MARKET,
+                tif,
+                qty,
+                None,
+                None,
+                None,
+                None,
+                cmd.owner,
+                cmd.firm,
+                cmd.account,
+                cmd.client_ref,
+                cmd.short_sale,
+            ),
+        )
+        self._prio = prio = self._prio + 1
+        o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
+        self._next_id = oid + 1
+        live = self._live
+        live[oid] = o
+        self._seq = s = self._seq + 1
+        self._out.append(_new(Accepted, (s, info, qty, 0, 0)))
+        band = sym.band
+        rng = self._match(sym, o, None if band is None else band[1] if is_buy else band[0])
+        if o.status is not _CANCELLED:
+            if o.leaves == 0:
+                o.status = _FILLED
+                del live[oid]
+                if self._retain_done:
+                    self._done[oid] = o
+            else:
+                self._cancel_taker(o, CancelReason.MARKET_REMAINDER)
+        if rng is not None:
+            sym.refresh_band()
+            if sym.buy_stops or sym.sell_stops:
+                self._collect_triggers(sym, rng[0], rng[1])
         if self._triggers:
             self._drain_triggers(sym)
 
