@@ -6,7 +6,11 @@ without header and trailer) plus the row the executions table keeps of each repo
 Invariants:
 - Every ExecutionReport carries OrderID, ClOrdID, ExecID, ExecType, OrdStatus, Symbol,
   Side, OrderQty, OrdType, LeavesQty, CumQty, AvgPx and TransactTime; Price/StopPx/TIF when
-  the order has them; LastQty/LastPx/TrdMatchID on fills; OrdRejReason/Text on rejects.
+  the order has them; LastQty/LastPx and the match id on fills; OrdRejReason/Text on
+  rejects.
+- Only fields FIX 4.4 defines for the ExecutionReport: the venue's match id (one per trade,
+  the same on both sides) goes in SecondaryExecID(527), since TrdMatchID(880) belongs to
+  the ExecutionReport only from FIX 5.0 on (a FIX 4.4 engine rejects it with 35=3 373=2).
 - Prices are exact decimals from integer ticks; AvgPx is exact when it falls on a tick and
   rounded to 8 decimal places otherwise.
 - LeavesQty + CumQty == OrderQty for a live order; LeavesQty == 0 once the order is done.
@@ -127,7 +131,7 @@ def execution_report(
         parts.append(b"32=%d\x0131=%s\x01" % (last_qty, px_text))
     parts.append(b"151=%d\x0114=%d\x016=%s\x0160=%s\x01" % (leaves, cum, avg, transact_time))
     if trd_match_id is not None:
-        parts.append(b"880=%d\x01" % trd_match_id)
+        parts.append(b"527=%d\x01" % trd_match_id)
     if text:
         parts.append(b"58=%s\x01" % _clean(text))
     row = ExecRow(

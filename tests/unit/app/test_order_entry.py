@@ -101,8 +101,23 @@ def test_crossing_order_fills_both_sides_with_correct_avgpx() -> None:
     ]
     fills = [m for _, _, m in reports if g(m, 150) == "F"]
     assert len({g(m, 17) for m in fills}) == 4  # ExecIDs unique
-    assert g(fills[0], 880) == g(fills[1], 880)  # one TrdMatchID per match
+    assert g(fills[0], 527) == g(fills[1], 527)  # one match id per match, both sides
+    assert g(fills[0], 527) != g(fills[2], 527)
     assert len(app.take_pending().trades) == 2
+
+
+def test_execution_reports_carry_only_fix44_execution_report_fields() -> None:
+    from fixspec.dictionary import MESSAGES
+
+    app, out = make()
+    reports = msg(app, out, "S2", "D", order("s1", 2, 100, "100.00", "|111=10"))
+    reports += msg(app, out, "S1", "D", order("b1", 1, 30, "100.00"))
+    allowed = MESSAGES["8"].body
+    assert len(reports) == 8  # two acks, three fills of a 10-lot peak for each side
+    for _, mt, m in reports:
+        assert mt == "8"
+        extra = [tag for tag, _ in m.pairs if tag != 35 and tag not in allowed]
+        assert extra == [], f"not an ExecutionReport field in FIX 4.4: {extra}"
 
 
 def test_cancel_and_unknown_cancel_and_other_firm() -> None:
