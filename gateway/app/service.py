@@ -151,6 +151,8 @@ class OrderEntry:
         self.md = market_data
         self.journal_position = 0
         self.last_end_of_day: datetime | None = None
+        #: Time of the last journaled command replayed at start (None: empty journal).
+        self.replayed_until: datetime | None = None
         self._pricers = {s: rp.Pricer(engine.instrument(s)) for s in engine.symbols}
         self._by_security_id = dict(security_ids or {})
         self._ts = TimestampFormatter()
@@ -220,8 +222,14 @@ class OrderEntry:
         return today if today <= now else today - timedelta(days=1)
 
     def _has_day_orders_before(self, boundary: datetime) -> bool:
-        return any(o.tif.name == "DAY" for o in self.engine.live_orders()) and bool(
-            self.pending.journal or self.journal_position
+        """At the first tick after a start: are there live DAY orders of a day that ended
+        while the venue was down? Only when the replayed journal stops before `boundary`
+        (orders entered since the start, or before the restart on the same trading day,
+        belong to the current day)."""
+        return (
+            self.replayed_until is not None
+            and self.replayed_until < boundary
+            and any(o.tif.name == "DAY" for o in self.engine.live_orders())
         )
 
     def take_pending(self) -> Pending:
@@ -238,6 +246,7 @@ class OrderEntry:
             if isinstance(cmd, vc.EndOfDay):
                 self.last_end_of_day = self.end_of_day_boundary(at)
             self.journal_position = position
+            self.replayed_until = at
             n += 1
         return n
 

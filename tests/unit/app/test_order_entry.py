@@ -243,3 +243,45 @@ def test_replay_from_sqlite_rebuilds_engine_and_clordids(tmp_path: Path) -> None
     [(_, _, er1)] = msg(app, out, "S1", "F", "11=p4|41=p3|55=AAPL|54=1|60=20260101-00:00:00")
     assert g(er, 17) == g(er1, 17)  # same ExecID: the event sequence continued identically
     db.dispose()
+
+
+def test_first_tick_keeps_day_orders_entered_after_the_last_day_end() -> None:
+    app, out = make()  # trading day ends 21:00 UTC; NOW is 14:13 UTC
+    msg(app, out, "S1", "D", order("d1", 1, 100))
+    app.tick(NOW + 1, out)  # the first tick after a start: nothing expires today's orders
+    assert out.take() == []
+    assert [o.info.client_ref for o in app.engine.live_orders()] == ["d1"]
+
+
+def test_restart_expires_day_orders_only_when_the_day_ended_while_down() -> None:
+    from datetime import UTC, datetime
+
+    from venue import commands as vc
+    from venue.types import OrdType, Side, TimeInForce
+
+    def day_order(clid: str) -> vc.NewOrder:
+        return vc.NewOrder(
+            symbol="AAPL",
+            side=Side.BUY,
+            qty=10,
+            ord_type=OrdType.LIMIT,
+            tif=TimeInForce.DAY,
+            price=10_000,
+            owner="S1",
+            firm="F1",
+            account="A1",
+            client_ref=clid,
+        )
+
+    entered = datetime.fromtimestamp(NOW, UTC)  # 14:13, before the day's end at 21:00
+    same_day, out = make()
+    same_day.replay([(1, entered, day_order("d1"))])
+    same_day.tick(NOW + 3600, out)  # restarted the same day: the order lives on
+    assert out.take() == [] and len(same_day.engine.live_orders()) == 1
+
+    next_day, out = make()
+    next_day.replay([(1, entered, day_order("d1"))])
+    next_day.tick(NOW + 12 * 3600, out)  # restarted after 21:00: the order expired
+    [(sid, mt, er)] = [r for r in out.take() if r[1] == "8"]
+    assert (sid, g(er, 150), g(er, 39), g(er, 11)) == ("S1", "C", "C", "d1")
+    assert next_day.engine.live_orders() == []
