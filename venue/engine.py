@@ -79,6 +79,7 @@ _BUY = Side.BUY
 _NEW = OrderStatus.NEW
 _CANCELLED = OrderStatus.CANCELLED
 _FILLED = OrderStatus.FILLED
+_PARTIAL = OrderStatus.PARTIALLY_FILLED
 _USER = CancelReason.USER
 _new_order_obj = object.__new__
 
@@ -257,8 +258,11 @@ class Engine(RecoveryMixin, PhaseMixin):
         qty = cq if cq > cum else cum
         new_leaves = qty - cum
         leaves = o.leaves
-        if new_leaves == 0 or new_leaves > leaves:
+        if new_leaves == 0:
             self._apply_replace(cmd, o, sym)
+            return
+        if new_leaves > leaves:
+            self._replace_up(cmd, o, sym, qty, new_leaves)
             return
         o.info = info = _new(
             OrderInfo,
@@ -749,6 +753,49 @@ class Engine(RecoveryMixin, PhaseMixin):
         ):
             return R.PRICE_OUTSIDE_BAND
         return None
+
+    def _replace_up(
+        self, cmd: ReplaceOrder, o: Order, sym: SymbolState, qty: int, new_leaves: int
+    ) -> None:
+        """`_apply_replace` for a validated quantity increase of a plain resting limit
+        order at the same price (from `_on_replace`): the order loses priority, leaves
+        the book and runs again; if it cannot cross it goes straight to the back of its
+        level (what `_execute` would do), else through `_execute`."""
+        old = o.info
+        price = o.price
+        assert price is not None
+        o.info = info = _new(
+            OrderInfo,
+            (*old[:5], qty, price, None, None, *old[9:13], cmd.client_ref, old[14]),
+        )
+        is_buy = o.is_buy
+        self._touch(sym, is_buy, price)
+        book = sym.book
+        book.remove(o)
+        o.qty = qty
+        o.leaves = new_leaves
+        self._prio = prio = self._prio + 1
+        o.priority = prio
+        self._seq = s = self._seq + 1
+        self._out.append(
+            _new(Replaced, (s, info, old.client_ref, new_leaves, o.cum, o.notional, True))
+        )
+        if is_buy:
+            opp = book.asks
+            crosses = bool(opp) and opp._list._lists[0][0] <= price
+        else:
+            opp = book.bids
+            crosses = bool(opp) and -opp._list._lists[0][0] >= price
+        if crosses:
+            self._execute(sym, o)
+        else:
+            if o.cum:
+                o.status = _PARTIAL
+            o.display = new_leaves
+            book.add(o)
+            self._touch(sym, is_buy, price)
+        if self._triggers:
+            self._drain_triggers(sym)
 
     def _replace(self, cmd: ReplaceOrder) -> None:
         o = self._live.get(cmd.order_id)
