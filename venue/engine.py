@@ -354,10 +354,11 @@ class Engine(RecoveryMixin, PhaseMixin):
         return None
 
     def _on_new(self, cmd: NewOrder, now: datetime) -> None:
-        """New order. Fast path for a plain LIMIT DAY/GTC order (no stop, iceberg or
+        """New order. Fast path for a plain LIMIT DAY/GTC/IOC order (no stop, iceberg or
         expiry) that passes validation in continuous trading: the checks below are the
-        subset of `_check_new` that such an order can fail. If it does not cross it rests
-        directly; otherwise it runs through `_execute`. Anything else: `_new_order`."""
+        subset of `_check_new` that such an order can fail. A DAY/GTC order that does not
+        cross rests directly; otherwise it runs through `_execute`. Market orders:
+        `_on_market`. Anything else: `_new_order`."""
         if cmd.ord_type is _MARKET:
             self._on_market(cmd, now)
             return
@@ -368,7 +369,7 @@ class Engine(RecoveryMixin, PhaseMixin):
             sym is None
             or sym.phase is not _CONT
             or cmd.ord_type is not _LIMIT
-            or (tif is not _DAY and tif is not _GTC)
+            or (tif is not _DAY and tif is not _GTC and tif is not _IOC)
             or price is None
             or cmd.stop_price is not None
             or cmd.max_floor is not None
@@ -445,7 +446,7 @@ class Engine(RecoveryMixin, PhaseMixin):
         else:
             opp = book.bids
             crosses = bool(opp) and -opp._list._lists[0][0] >= price
-        if crosses:
+        if crosses or tif is _IOC:
             self._execute(sym, o)
         else:
             # Matcher._rest + Book.add, inlined.
