@@ -7,7 +7,7 @@ Invariants:
 - Every ExecutionReport carries OrderID, ClOrdID, ExecID, ExecType, OrdStatus, Symbol,
   Side, OrderQty, OrdType, LeavesQty, CumQty, AvgPx and TransactTime; Price/StopPx/TIF when
   the order has them; LastQty/LastPx and the match id on fills; OrdRejReason/Text on
-  rejects.
+  rejects; ExecRestatementReason(378) on restatements (150=D: a stop order triggered).
 - Only fields FIX 4.4 defines for the ExecutionReport: the venue's match id (one per trade,
   the same on both sides) goes in SecondaryExecID(527), since TrdMatchID(880) belongs to
   the ExecutionReport only from FIX 5.0 on (a FIX 4.4 engine rejects it with 35=3 373=2).
@@ -95,6 +95,7 @@ def execution_report(
     last_px: int | None = None,
     trd_match_id: int | None = None,
     text: str | None = None,
+    restatement_reason: int | None = None,
 ) -> tuple[bytes, ExecRow]:
     """An ExecutionReport for an order the venue knows, and its executions row."""
     clid = info.client_ref if cl_ord_id is None else cl_ord_id
@@ -106,11 +107,12 @@ def execution_report(
     if orig_cl_ord_id is not None:
         parts.append(b"41=%s\x01" % orig_cl_ord_id.encode())
     parts.append(
-        b"17=%s\x01150=%s\x0139=%s\x011=%s\x0155=%s\x0154=%s\x0138=%d\x0140=%s\x01"
+        b"17=%s\x01150=%s\x0139=%s\x01%s1=%s\x0155=%s\x0154=%s\x0138=%d\x0140=%s\x01"
         % (
             exec_id.encode(),
             exec_type,
             ord_status,
+            b"" if restatement_reason is None else b"378=%d\x01" % restatement_reason,
             info.account.encode(),
             info.symbol.encode(),
             side,

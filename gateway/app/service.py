@@ -668,10 +668,10 @@ class OrderEntry:
             elif t is ve.Triggered:
                 assert isinstance(e, ve.Triggered)
                 status = b"1" if e.cum_qty else b"0"
-                self._er(
+                self._er(  # FIX 4.4 has no ExecType L (Triggered): Restated, Other
                     e.order,
                     str(e.seq),
-                    b"L",
+                    b"D",
                     status,
                     e.leaves_qty,
                     e.cum_qty,
@@ -679,6 +679,7 @@ class OrderEntry:
                     tt,
                     at,
                     text="stop triggered",
+                    restatement_reason=99,
                 )
             elif t is ve.Expired:
                 assert isinstance(e, ve.Expired)
@@ -761,6 +762,7 @@ class OrderEntry:
         last_qty: int | None = None,
         last_px: int | None = None,
         match_id: int | None = None,
+        restatement_reason: int | None = None,
     ) -> None:
         body, row = rp.execution_report(
             self._pricers[o.symbol],
@@ -779,6 +781,7 @@ class OrderEntry:
             last_px=last_px,
             trd_match_id=match_id,
             text=text,
+            restatement_reason=restatement_reason,
         )
         self._send(o.owner, "8", body)
         req = self._req

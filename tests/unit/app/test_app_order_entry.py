@@ -285,3 +285,21 @@ def test_restart_expires_day_orders_only_when_the_day_ended_while_down() -> None
     [(sid, mt, er)] = [r for r in out.take() if r[1] == "8"]
     assert (sid, g(er, 150), g(er, 39), g(er, 11)) == ("S1", "C", "C", "d1")
     assert next_day.engine.live_orders() == []
+
+
+def test_stop_trigger_is_reported_as_a_fix44_restatement() -> None:
+    from fixspec.dictionary import FIELDS, MESSAGES
+
+    app, out = make()
+    msg(app, out, "S2", "D", order("s1", 2, 100, "100.00"))
+    msg(app, out, "S1", "D", order("stp", 1, 40, None, "|40=3|99=100.00").replace("40=1|", ""))
+    reports = msg(app, out, "S1", "D", order("b1", 1, 10, "100.00"))
+    [trig] = [m for _, _, m in reports if g(m, 11) == "stp" and g(m, 150) not in ("F",)]
+    # ExecType L (Triggered) arrived in FIX 5.0: FIX 4.4 has Restated with a reason
+    assert (g(trig, 150), g(trig, 39), g(trig, 378), g(trig, 151)) == ("D", "0", "99", "40")
+    assert g(trig, 58) == "stop triggered"
+    for tag, value in trig.pairs:
+        if tag != 35:
+            assert tag in MESSAGES["8"].body and FIELDS[tag].enum_ok(value), (tag, value)
+    fills = [m for _, _, m in reports if g(m, 11) == "stp" and g(m, 150) == "F"]
+    assert [(g(m, 32), g(m, 39)) for m in fills] == [("40", "2")]
