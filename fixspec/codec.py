@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import repeat
 
 __all__ = ["DATA_LENGTH_TAGS", "FixMessage", "ParseError", "encode_body", "encode_field", "parse"]
 
@@ -41,6 +42,9 @@ DATA_LENGTH_TAGS: dict[int, int] = {
 }
 
 _TAGS: dict[bytes, int] = {str(i).encode(): i for i in range(0, 1200)}
+_DATA_LENGTH_SET = frozenset(DATA_LENGTH_TAGS)
+_partition = bytes.partition
+_EQ = repeat(b"=")
 
 
 class ParseError(ValueError):
@@ -106,6 +110,20 @@ def parse(raw: bytes) -> FixMessage:
         raise ParseError("message does not end with SOH")
     parts = raw.split(SOH)
     parts.pop()  # the empty string after the final SOH
+    # Fast path: every field has '=' and a known small tag number (b"" is no key of _TAGS),
+    # and no length-announced data field. Anything else goes through the field-by-field
+    # loop, which decides exactly as before.
+    try:
+        pairs = [(_TAGS[t if sep else b""], v) for t, sep, v in map(_partition, parts, _EQ)]
+    except KeyError:
+        return _parse_fields(raw, parts)
+    msg = FixMessage(pairs, raw)
+    if _DATA_LENGTH_SET.isdisjoint(msg._first):
+        return msg
+    return _parse_fields(raw, parts)
+
+
+def _parse_fields(raw: bytes, parts: list[bytes]) -> FixMessage:
     pairs: list[tuple[int, bytes]] = []
     append = pairs.append
     tags = _TAGS

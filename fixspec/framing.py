@@ -20,8 +20,16 @@ Invariants:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zlib import adler32
 
-__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "Frame", "Framer", "Garbled", "checksum"]
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "Frame",
+    "Framer",
+    "Garbled",
+    "byte_sum_mod256",
+    "checksum",
+]
 
 SOH = b"\x01"
 DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024
@@ -40,9 +48,24 @@ class Garbled:
 Frame = bytes | Garbled
 
 
+def byte_sum_mod256(data: bytes) -> int:
+    """``sum(data) % 256``, computed in C: Adler-32's first half is ``1 + sum`` modulo the
+    prime 65521, which is exact for chunks of at most 256 bytes (256 * 255 < 65521)."""
+    n = len(data)
+    if n <= 256:
+        return (adler32(data) - 1) & 0xFF
+    total = 0
+    for i in range(0, n, 256):
+        total += (adler32(data[i : i + 256]) & 0xFFFF) - 1
+    return total & 0xFF
+
+
 def checksum(data: bytes) -> bytes:
     """The three-digit CheckSum(10) value of ``data`` (everything before ``10=``)."""
-    return b"%03d" % (sum(data) % 256)
+    return _CHECKSUMS[byte_sum_mod256(data)]
+
+
+_CHECKSUMS = tuple(b"%03d" % i for i in range(256))
 
 
 class Framer:
@@ -68,6 +91,8 @@ class Framer:
         buf = self._buf
         if not buf:
             return None
+        if buf.startswith(_START):
+            return self._frame_at_start()
         start = self._find_start(0)
         if start < 0:
             # No message start in sight: keep only a tail that may begin "8=FIX".
@@ -126,7 +151,7 @@ class Framer:
             if len(buf) >= e8 + 3 + 12:
                 return self._drop_to_next_start("BodyLength(9) malformed")
             return None
-        digits = bytes(buf[e8 + 3 : e9])
+        digits = buf[e8 + 3 : e9]
         if not digits.isdigit() or len(digits) > 10:
             return self._drop_to_next_start("BodyLength(9) not a number")
         body_len = int(digits)
@@ -140,11 +165,11 @@ class Framer:
             if buf[body_end + 6] != 1:
                 return self._cut_at_checksum(body_end, "CheckSum(10) malformed")
             end = body_end + 7
-            if buf[body_end + 3 : body_end + 6] != checksum(bytes(buf[:body_end])):
+            raw = bytes(buf[:end]) if end < len(buf) else bytes(buf)
+            if raw[body_end + 3 : body_end + 6] != checksum(raw[:body_end]):
                 return self._cut(end, "CheckSum(10) mismatch")
-            if buf[body_start : body_start + 3] != b"35=":
+            if raw[body_start : body_start + 3] != b"35=":
                 return self._cut(end, "MsgType(35) is not the third field")
-            raw = bytes(buf[:end])
             del buf[:end]
             return raw
         return self._cut_at_checksum(body_end, "BodyLength(9) mismatch")

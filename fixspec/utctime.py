@@ -57,19 +57,54 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
 def parse_timestamp(value: bytes) -> float | None:
     """Epoch seconds of a UTCTimestamp, or None when it is not one."""
     n = len(value)
-    if n not in (17, 21, 24, 27) or value[8:9] != b"-" or value[11:12] != b":":
+    if n not in (17, 21, 24, 27):
         return None
-    if value[14:15] != b":" or (n > 17 and value[17:18] != b"."):
+    head = value[:17]
+    last = _last_second
+    if head == last.head:
+        secs = last.secs
+    else:
+        parsed = _parse_second(head)
+        if parsed is None:
+            return None
+        secs = last.secs = parsed
+        last.head = head
+    if n == 17:
+        return float(secs)
+    if value[17:18] != b".":
+        return None
+    frac = value[18:]
+    if not frac.isdigit():
+        return None
+    return secs + int(frac) / _SCALE[n]
+
+
+_SCALE: dict[int, int] = {21: 10**3, 24: 10**6, 27: 10**9}  # total length -> fraction scale
+
+
+class _LastSecond:
+    """The last whole second parsed (``YYYYMMDD-HH:MM:SS`` -> epoch seconds): the
+    SendingTime values of a busy session share it."""
+
+    __slots__ = ("head", "secs")
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.secs = 0
+
+
+_last_second = _LastSecond()
+
+
+def _parse_second(value: bytes) -> int | None:
+    """Epoch seconds of the 17 bytes ``YYYYMMDD-HH:MM:SS``, or None."""
+    if value[8:9] != b"-" or value[11:12] != b":" or value[14:15] != b":":
         return None
     date, hh, mm, ss = value[:8], value[9:11], value[12:14], value[15:17]
-    frac = value[18:]
     if not (date.isdigit() and hh.isdigit() and mm.isdigit() and ss.isdigit()):
-        return None
-    if frac and not frac.isdigit():
         return None
     y, mo, d = int(date[:4]), int(date[4:6]), int(date[6:])
     h, mi, s = int(hh), int(mm), int(ss)
     if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s <= 60):
         return None
-    secs = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
-    return secs + int(frac) / 10 ** len(frac) if frac else float(secs)
+    return _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s

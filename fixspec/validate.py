@@ -15,8 +15,9 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import call
 
 from fixspec.codec import FixMessage
 from fixspec.dictionary import FIELDS, HEADER, MESSAGES, TRAILER, FieldDef, GroupDef, MessageDef
@@ -69,6 +70,10 @@ _HEADER_GROUPS = HEADER.groups
 _HEADER_REQUIRED = tuple(t for t in HEADER.required if t not in (8, 9, 35))
 _USER_RANGE = range(5000, 10000)
 
+#: Per message type: tag -> zone, tag -> value checker, required tags, group count tags.
+_Check = Callable[[bytes], object]
+_FastSpec = tuple[dict[int, int], dict[int, _Check], frozenset[int], frozenset[int]]
+
 
 class Validator:
     """Validates messages against FIX 4.4, optionally extended with user-defined fields.
@@ -78,7 +83,7 @@ class Validator:
     user-defined range 5000-9999 is an undefined tag (373=3).
     """
 
-    __slots__ = ("_fields", "_messages", "_specs", "_user_range", "_user_tags")
+    __slots__ = ("_fast", "_fields", "_messages", "_specs", "_user_range", "_user_tags")
 
     def __init__(self, user_fields: Mapping[int, FieldDef] | None = None) -> None:
         self._fields: dict[int, FieldDef] = dict(FIELDS)
@@ -89,6 +94,7 @@ class Validator:
             self._user_tags = frozenset(user_fields)
         self._messages = {mt.encode(): m for mt, m in MESSAGES.items()}
         self._specs: dict[str, dict[int, tuple[FieldDef, int, GroupDef | None]]] = {}
+        self._fast: dict[str, _FastSpec] = {}
 
     def validate(self, msg: FixMessage) -> Violation | None:
         pairs = msg.pairs
@@ -98,6 +104,29 @@ class Validator:
         mdef = self._messages.get(pairs[2][1])
         if mdef is None:
             return _v(R.INVALID_MSG_TYPE, 35)
+        fast = self._fast.get(mdef.msg_type)
+        if fast is None:
+            fast = self._fast_spec(mdef)
+        # Fast accept: no repeated tag, no repeating group, every required tag present; then
+        # per field (C loops): known here, non-empty, well formed and enumerated, in
+        # header/body/trailer order. A message failing any of it is walked field by field
+        # below, which names its first problem.
+        first = msg._first
+        zone_of, check_of, required, group_tags = fast
+        if len(first) == n and required <= first.keys() and group_tags.isdisjoint(first):
+            tags, values = zip(*pairs[3:], strict=True)
+            try:
+                zones = list(map(zone_of.__getitem__, tags))
+                ok = b"" not in values and all(map(call, map(check_of.__getitem__, tags), values))
+            except KeyError:
+                ok = False
+            if ok and zones == sorted(zones):
+                return None
+        return self._walk(msg, mdef)
+
+    def _walk(self, msg: FixMessage, mdef: MessageDef) -> Violation | None:
+        pairs = msg.pairs
+        n = len(pairs)
         spec = self._spec(mdef)
         fields = self._fields
         seen: set[int] = set()
@@ -156,6 +185,16 @@ class Validator:
             self._specs[mdef.msg_type] = spec
         return spec
 
+    def _fast_spec(self, mdef: MessageDef) -> _FastSpec:
+        spec = self._spec(mdef)
+        zone_of = {tag: zone for tag, (_, zone, _) in spec.items()}
+        check_of = {tag: _checker(fd) for tag, (fd, _, _) in spec.items()}
+        required = frozenset(_HEADER_REQUIRED) | frozenset(mdef.required) | {10}
+        group_tags = frozenset(t for t, (_, _, g) in spec.items() if g is not None)
+        fast = (zone_of, check_of, required, group_tags)
+        self._fast[mdef.msg_type] = fast
+        return fast
+
     def _unknown(self, tag: int) -> Violation:
         if self._user_range and tag in _USER_RANGE:
             return _v(R.UNDEFINED_TAG, tag)
@@ -209,6 +248,20 @@ class Validator:
         if entries != count:
             return i, _v(R.INCORRECT_NUM_IN_GROUP_COUNT_FOR_REPEATING_GROUP, g.count_tag)
         return i, None
+
+
+def _checker(fd: FieldDef) -> Callable[[bytes], object]:
+    """One callable, truthy when a non-empty value is well formed and (if enumerated) one
+    of the values: the format check then the enum check of ``Validator._walk``."""
+    check, values = fd.check, fd.values
+    if values is None:
+        return bool if check is None else check
+    if not fd.multiple and (check is None or all(check(v) for v in values)):
+        return values.__contains__
+    enum_ok = fd.enum_ok
+    if check is None:
+        return enum_ok
+    return lambda v: check(v) and enum_ok(v)
 
 
 def _first_missing(required: tuple[int, ...], present: set[int]) -> int | None:
