@@ -27,7 +27,6 @@ from gateway.session import admin
 from gateway.session.auth import verify_password
 from gateway.session.errors import LocalProtocolError
 from gateway.session.events import (
-    ApplicationMessage,
     Disconnect,
     Event,
     GarbledReceived,
@@ -36,6 +35,7 @@ from gateway.session.events import (
     RejectReceived,
     RejectSent,
     SequenceGap,
+    trusted_application_message,
 )
 from gateway.session.outbound import ADMIN_MSG_TYPES, Outbox
 from gateway.session.records import StoreRecord
@@ -122,9 +122,10 @@ class FixSession:
         self._start_clock(now)
         if self._state is S.DISCONNECTED:
             return
-        self._framer.feed(data)
+        framer = self._framer
+        framer.feed(data)
         while self._reading():
-            frame = self._framer.next_frame()
+            frame = framer.next_frame()
             if frame is None:
                 return
             if isinstance(frame, Garbled):
@@ -188,8 +189,9 @@ class FixSession:
 
     # -- the state choke point ---------------------------------------------------------------
     def _set_state(self, new: SessionState) -> None:
-        check_transition(self._state, new)
-        self._state = new
+        if new is not self._state:  # staying put is legal in every state
+            check_transition(self._state, new)
+            self._state = new
 
     def _reading(self) -> bool:
         return self._state is not S.DISCONNECTED
@@ -245,10 +247,10 @@ class FixSession:
         if self._state is S.LOGOUT_SENT and mt == b"5":
             # The answer to our Logout closes the session whatever its number, but an
             # in-sequence one is consumed like any message, or a restart would ask for it.
-            seq = msg.get_int(34) or 0
-            if seq == self._next_target:
-                self._next_target = seq + 1
-            return self._on_logout(msg, seq, now)
+            logout_seq = msg.get_int(34) or 0
+            if logout_seq == self._next_target:
+                self._next_target = logout_seq + 1
+            return self._on_logout(msg, logout_seq, now)
         if msg.get(8) != self._begin:
             return self._send_logout("Incorrect BeginString", now)
         seq = msg.get_int(34)
@@ -292,13 +294,10 @@ class FixSession:
         handler = self._handlers.get(mt)
         if handler is not None:
             return handler(msg, seq, now)
+        # Validated above: MsgType is a known, non-empty type and seq >= 1.
         self._events.append(
-            ApplicationMessage(
-                msg_type=msg.msg_type,
-                msg=msg,
-                seq=seq,
-                poss_dup=msg.get(43) == b"Y",
-                poss_resend=msg.get(97) == b"Y",
+            trusted_application_message(
+                msg.msg_type, msg, seq, msg.get(43) == b"Y", msg.get(97) == b"Y"
             )
         )
         return self._in_session() if self._state in HEARTBEATING else self._state

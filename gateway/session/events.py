@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fixspec.codec import FixMessage
+from gateway.session._trusted import trusted_constructor
 
 __all__ = [
     "ApplicationMessage",
@@ -52,6 +53,11 @@ class ApplicationMessage:
     def __post_init__(self) -> None:
         if not self.msg_type or self.seq < 1:
             raise ValueError("an application message needs a MsgType and a seq >= 1")
+
+
+#: ``ApplicationMessage`` without the checks, for the session core (positional:
+#: msg_type, msg, seq, poss_dup, poss_resend).
+trusted_application_message = trusted_constructor(ApplicationMessage)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,15 +18,22 @@ from collections.abc import Iterable
 
 from fixspec.codec import FixMessage, ParseError, encode_body, parse
 from fixspec.dictionary import HEADER
+from fixspec.framing import byte_sum_mod256
 from fixspec.utctime import TimestampFormatter
 from gateway.session.admin import sequence_reset_body
-from gateway.session.records import OutboundMessage, SeqNumbers, SessionReset, StoreRecord
+from gateway.session.records import (
+    SessionReset,
+    StoreRecord,
+    trusted_outbound_message,
+    trusted_seq_numbers,
+)
 from gateway.session.settings import SessionSettings
 
 __all__ = ["ADMIN_MSG_TYPES", "Outbox"]
 
 ADMIN_MSG_TYPES = frozenset({"0", "1", "2", "3", "4", "5", "A"})
 _HEADER_TAGS = HEADER.body
+_CHECKSUM_FIELDS = tuple(b"10=%03d\x01" % i for i in range(256))
 
 
 class Outbox:
@@ -36,6 +43,7 @@ class Outbox:
         "_comp",
         "_flushed",
         "_fmt",
+        "_heads",
         "_records",
         "_session_id",
         "last_sent",
@@ -52,6 +60,7 @@ class Outbox:
             settings.target_comp_id.encode(),
         )
         self._fmt = TimestampFormatter()
+        self._heads: dict[str, bytes] = {}  # msg_type -> b"35=<type><SOH>49=..<SOH>34="
         self._chunks: list[bytes] = []
         self._records: list[StoreRecord] = []
         self._flushed: tuple[int, int] | None = None
@@ -73,18 +82,22 @@ class Outbox:
                 ts,
                 orig_sending,
             )
-        payload = head + body
-        msg = b"%s%d\x01%s" % (self._begin, len(payload), payload)
-        return b"%s10=%03d\x01" % (msg, sum(msg) % 256)
+        return self._finish(head, body)
+
+    def _finish(self, head: bytes, body: bytes) -> bytes:
+        """BeginString and BodyLength before ``head + body``, CheckSum after."""
+        msg = b"%s%d\x01%s%s" % (self._begin, len(head) + len(body), head, body)
+        return msg + _CHECKSUM_FIELDS[byte_sum_mod256(msg)]
 
     def send(self, msg_type: str, body: bytes, now: float, *, transmit: bool) -> int:
         """Number, store and (if ``transmit``) buffer a new message; returns its seq."""
         seq = self.next_seq
-        raw = self.build(msg_type.encode(), seq, body, now, None)
+        prefix = self._heads.get(msg_type)
+        if prefix is None:
+            prefix = self._heads[msg_type] = b"35=%s%s" % (msg_type.encode(), self._comp)
+        raw = self._finish(b"%s%d\x0152=%s\x01" % (prefix, seq, self._fmt(now)), body)
         self.next_seq = seq + 1
-        self._records.append(
-            OutboundMessage(session_id=self._session_id, seq=seq, msg_type=msg_type, raw=raw)
-        )
+        self._records.append(trusted_outbound_message(self._session_id, seq, msg_type, raw))
         if transmit:
             self._chunks.append(raw)
             self.last_sent = now
@@ -135,11 +148,5 @@ class Outbox:
         seqs = (self.next_seq, next_target_seq)
         if seqs != self._flushed:
             self._flushed = seqs
-            records.append(
-                SeqNumbers(
-                    session_id=self._session_id,
-                    next_sender_seq=seqs[0],
-                    next_target_seq=seqs[1],
-                )
-            )
+            records.append(trusted_seq_numbers(self._session_id, seqs[0], seqs[1]))
         return data, records

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gateway.session._trusted import trusted_constructor
+
 __all__ = ["OutboundMessage", "SeqNumbers", "SessionReset", "StoreRecord"]
 
 
@@ -49,3 +51,8 @@ class SessionReset:
 
 
 StoreRecord = OutboundMessage | SeqNumbers | SessionReset
+
+#: The same records without the checks, for the session core's own (valid) numbers;
+#: positional, fields in declaration order.
+trusted_outbound_message = trusted_constructor(OutboundMessage)
+trusted_seq_numbers = trusted_constructor(SeqNumbers)

@@ -36,6 +36,10 @@ class SessionState(enum.Enum):
     LOGOUT_SENT = "logout_sent"
     DISCONNECTED = "disconnected"
 
+    # Members are singletons compared by identity: hash them by identity too (in C), not
+    # by name in Python (Enum.__hash__); state-set membership is on the per-message path.
+    __hash__ = object.__hash__
+
 
 _S = SessionState
 

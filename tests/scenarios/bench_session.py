@@ -83,5 +83,6 @@ def main() -> None:
     print(f"full path: NewOrderSingle in -> event -> ExecutionReport out: {per:.1f} us")
     print(f"  = {1e6 / per:,.0f} orders/s on one core")
 
+
 if __name__ == "__main__":
     main()

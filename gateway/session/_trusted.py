@@ -1,0 +1,33 @@
+"""Trusted construction of frozen slots dataclasses on the hot path.
+
+A frozen dataclass's ``__init__`` assigns every field through ``object.__setattr__`` and
+then runs ``__post_init__`` checks; for values the session core has just produced (and
+checked by construction) that is most of the cost of an event or a store record. A
+*trusted* constructor allocates the instance and writes the slots through their member
+descriptors: the same class, the same fields, equality, repr and immutability, no checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def trusted_constructor(cls: type[T]) -> Callable[..., T]:
+    """A positional constructor of ``cls`` (fields in declaration order, all required)
+    that skips ``__init__``/``__post_init__``; for values known to be valid."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    setters = [getattr(cls, name).__set__ for name in names]
+    params = ", ".join(names)
+    lines = [f"def make({params}):", "    self = new(cls)"]
+    lines += [f"    set_{i}(self, {name})" for i, name in enumerate(names)]
+    lines.append("    return self")
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    namespace.update({f"set_{i}": setter for i, setter in enumerate(setters)})
+    exec("\n".join(lines), namespace)  # noqa: S102 - generated from the dataclass fields
+    make: Callable[..., T] = namespace["make"]
+    make.__qualname__ = make.__name__ = f"trusted_{cls.__name__}"
+    return make
