@@ -45,11 +45,13 @@ from config.reader import (
 from config.schema import (
     ALL_FIRMS,
     BEGIN_STRING,
+    AdminSettings,
     Config,
     Credentials,
     InstrumentConfig,
     ListenSettings,
     MatchingAlgorithm,
+    MetricsSettings,
     PhaseStart,
     RiskConfig,
     RiskLimits,
@@ -113,6 +115,32 @@ def _parse_store(t: Table) -> StoreSettings:
     )
     t.finish()
     return store
+
+
+def _parse_metrics(t: Table) -> MetricsSettings:
+    d = MetricsSettings()
+    metrics = MetricsSettings(
+        enabled=t.get("enabled", p_bool, d.enabled),
+        host=t.get("host", p_str, d.host),
+        port=t.get("port", p_int(0, 65535), d.port),
+    )
+    t.finish()
+    return metrics
+
+
+def _parse_admin(t: Table) -> AdminSettings:
+    d = AdminSettings()
+    token = t.optional("token", p_str)
+    if token is not None and len(token) < 16:
+        t.fail("token", "too short: use at least 16 characters (or omit it to generate one)")
+    admin = AdminSettings(
+        enabled=t.get("enabled", p_bool, d.enabled),
+        host=t.get("host", p_str, d.host),
+        port=t.get("port", p_int(0, 65535), d.port),
+        token=token,
+    )
+    t.finish()
+    return admin
 
 
 def _parse_credentials(t: Table) -> Credentials | None:
@@ -297,6 +325,8 @@ def _parse_root(t: Table) -> Config:
     )
     firms = {s.firm for s in sessions if s.firm is not None}
     risk = _parse_risk(t.table("risk"), firms, {i.symbol for i in instruments})
+    metrics = _parse_metrics(t.table("metrics"))
+    admin = _parse_admin(t.table("admin"))
     t.finish()
     return Config(
         venue=venue,
@@ -305,6 +335,8 @@ def _parse_root(t: Table) -> Config:
         sessions=tuple(sessions),
         instruments=tuple(instruments),
         risk=risk,
+        metrics=metrics,
+        admin=admin,
     )
 
 

@@ -115,6 +115,28 @@ class StoreSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MetricsSettings:
+    """The Prometheus /metrics HTTP endpoint (loopback by default)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9100
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdminSettings:
+    """The admin HTTP/JSON endpoint. ``token`` None: generated at first run into
+    ``<data_dir>/admin.token`` (``fixvenue admin`` reads it from there)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9101
+    token: str | None = None
+
+    TOKEN_FILE = "admin.token"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Credentials:
     username: str
     password_hash: str  # "pbkdf2_sha256$<iterations>$<salt>$<hex sha256>"
@@ -211,6 +233,8 @@ class Config:
     sessions: tuple[SessionConfig, ...] = ()
     instruments: tuple[InstrumentConfig, ...] = ()
     risk: RiskConfig = RiskConfig()
+    metrics: MetricsSettings = MetricsSettings()
+    admin: AdminSettings = AdminSettings()
 
     def session(self, session_id: str) -> SessionConfig | None:
         return next((s for s in self.sessions if s.session_id == session_id), None)

@@ -415,3 +415,47 @@ def test_session_layer_hashes_are_accepted() -> None:
     config = loads_config(SESSION + f'username = "u"\npassword_hash = "{hashed}"')
     credentials = config.sessions[0].credentials
     assert credentials is not None and verify_password("pw", credentials.password_hash)
+
+
+# ---------------------------------------------------------------- metrics and admin
+def test_metrics_and_admin_defaults_are_loopback() -> None:
+    config = load_config(None)
+    assert (config.metrics.enabled, config.metrics.host, config.metrics.port) == (
+        True,
+        "127.0.0.1",
+        9100,
+    )
+    assert (config.admin.enabled, config.admin.host, config.admin.port) == (
+        True,
+        "127.0.0.1",
+        9101,
+    )
+    assert config.admin.token is None
+    absent = loads_config(MINIMAL)
+    assert absent.metrics == config.metrics and absent.admin == config.admin
+
+
+def test_metrics_and_admin_sections_parse() -> None:
+    config = loads_config(
+        MINIMAL
+        + "[metrics]\nenabled = false\nport = 0\n"
+        + '[admin]\nhost = "::1"\nport = 9200\ntoken = "0123456789abcdef"\n'
+    )
+    assert config.metrics.enabled is False and config.metrics.port == 0
+    assert (config.admin.host, config.admin.port) == ("::1", 9200)
+    assert config.admin.token == "0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[metrics]\nenabled = 1\n", "metrics.enabled"),
+        ("[metrics]\nport = 70000\n", "metrics.port"),
+        ("[metrics]\nprot = 9100\n", "metrics.prot"),
+        ('[admin]\ntoken = "short"\n', "admin.token"),
+        ('[admin]\nport = "x"\n', "admin.port"),
+        ("[admin]\nbind = 1\n", "admin.bind"),
+    ],
+)
+def test_metrics_and_admin_errors_name_the_key(text: str, key: str) -> None:
+    assert error_of(MINIMAL + text).startswith(key)
