@@ -37,6 +37,21 @@ class SessionRole(enum.StrEnum):
     DROP_COPY = "drop-copy"
 
 
+class DropCopyFormat(enum.StrEnum):
+    """What a drop-copy session receives: copies of ExecutionReports, or one
+    TradeCaptureReport (AE) per trade."""
+
+    EXECUTION_REPORTS = "execution-reports"
+    TRADE_CAPTURE = "trade-capture"
+
+
+class CostMethod(enum.StrEnum):
+    """How the portfolio matches a closing fill against the open position."""
+
+    FIFO = "fifo"
+    AVERAGE_COST = "average-cost"
+
+
 class MatchingAlgorithm(enum.StrEnum):
     FIFO = "fifo"
     PRO_RATA = "pro-rata"
@@ -165,6 +180,7 @@ class SessionConfig:
     cancel_on_disconnect: bool = False
     begin_string: str = BEGIN_STRING
     drop_copy_firms: tuple[str, ...] = ()  # drop-copy only; ("*",) = every firm
+    drop_copy_format: DropCopyFormat = DropCopyFormat.EXECUTION_REPORTS  # drop-copy only
 
     @property
     def session_id(self) -> str:
@@ -212,6 +228,16 @@ class RiskLimits:
     restricted_symbols: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortfolioSettings:
+    """Position keeping (dropcopy.portfolio): the realized P&L method and the fees, in basis
+    points of the fill notional, charged to the maker and to the taker (negative = rebate)."""
+
+    cost_method: CostMethod = CostMethod.FIFO
+    maker_fee_bps: Decimal = Decimal("0")
+    taker_fee_bps: Decimal = Decimal("0")
+
+
 def _no_firms() -> Mapping[str, RiskLimits]:
     return MappingProxyType({})
 
@@ -233,6 +259,7 @@ class Config:
     sessions: tuple[SessionConfig, ...] = ()
     instruments: tuple[InstrumentConfig, ...] = ()
     risk: RiskConfig = RiskConfig()
+    portfolio: PortfolioSettings = PortfolioSettings()
     metrics: MetricsSettings = MetricsSettings()
     admin: AdminSettings = AdminSettings()
 

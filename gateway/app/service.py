@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import itertools
 import time as _time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from time import perf_counter as _perf
 from typing import Protocol
 
 from fixspec.codec import FixMessage
@@ -86,6 +87,11 @@ def micros(at: datetime) -> int:
 
 class Outbox(Protocol):
     def send(self, session_id: str, msg_type: str, body: bytes) -> None: ...
+
+
+#: Sees every submitted command's events: (events, at, seconds spent in the engine).
+#: Metrics and debug logs hang here; an observer must not raise nor change the venue.
+EventObserver = Callable[[Sequence[ve.Event], datetime, float], None]
 
 
 class MarketData(Protocol):
@@ -159,6 +165,9 @@ class OrderEntry:
         self._gen_ids = itertools.count(1)
         self._req: _Request | None = None
         self._outbox: Outbox | None = None
+        self.observers: list[EventObserver] = []
+        #: Gateway-level rejects (never reached the engine): (symbol, OrdRejReason).
+        self.reject_observers: list[Callable[[str, int], None]] = []
         self._handlers = {
             "D": self._new_order,
             "F": self._cancel,
@@ -215,6 +224,13 @@ class OrderEntry:
                 self._submit(vc.EndOfDay(), now)
             self.last_end_of_day = boundary
         self._submit(vc.AdvanceTime(), now, journal_if_empty=False)
+
+    def operator(self, cmd: vc.Command, now: float, outbox: Outbox) -> None:
+        """An operator command (admin: Halt, Resume, ...): journaled and reported like any
+        other; the caller's outbox touches the flusher, as for `tick`."""
+        self._outbox = outbox
+        self._req = None
+        self._submit(cmd, now)
 
     def end_of_day_boundary(self, now: datetime) -> datetime:
         """The latest trading-day end at or before `now`."""
@@ -563,13 +579,20 @@ class OrderEntry:
         quiet_summary: bool = False,
     ) -> None:
         at = to_datetime(now)
-        events = self.engine.submit(cmd, at)
+        if self.observers:
+            t0 = _perf()
+            events = self.engine.submit(cmd, at)
+            spent = _perf() - t0
+        else:
+            events, spent = self.engine.submit(cmd, at), 0.0
         if not events and not journal_if_empty:
             return
         self.journal_position += 1
         kind, payload = encode_command(cmd)
         self.pending.journal.append((self.journal_position, micros(at), kind, payload))
         self._track(events)
+        for observe in self.observers:
+            observe(events, at, spent)
         self._report(events, now, at, quiet_summary=quiet_summary)
 
     def _track(self, events: Sequence[ve.Event]) -> None:
@@ -868,6 +891,8 @@ class OrderEntry:
         now: float,
     ) -> None:
         qty = parse_qty(msg.get(38))
+        for observe in self.reject_observers:
+            observe(symbol, reason)
         self._reject_report(
             sid,
             clid,
