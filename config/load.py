@@ -47,12 +47,15 @@ from config.schema import (
     BEGIN_STRING,
     AdminSettings,
     Config,
+    CostMethod,
     Credentials,
+    DropCopyFormat,
     InstrumentConfig,
     ListenSettings,
     MatchingAlgorithm,
     MetricsSettings,
     PhaseStart,
+    PortfolioSettings,
     RiskConfig,
     RiskLimits,
     SessionConfig,
@@ -143,6 +146,17 @@ def _parse_admin(t: Table) -> AdminSettings:
     return admin
 
 
+def _parse_portfolio(t: Table) -> PortfolioSettings:
+    d = PortfolioSettings()
+    portfolio = PortfolioSettings(
+        cost_method=t.get("cost_method", p_enum(CostMethod), d.cost_method),
+        maker_fee_bps=t.get("maker_fee_bps", p_decimal(), d.maker_fee_bps),
+        taker_fee_bps=t.get("taker_fee_bps", p_decimal(), d.taker_fee_bps),
+    )
+    t.finish()
+    return portfolio
+
+
 def _parse_credentials(t: Table) -> Credentials | None:
     username = t.optional("username", p_str)
     password_hash = t.optional("password_hash", p_str)
@@ -185,6 +199,7 @@ def _parse_session(t: Table, venue: VenueSettings) -> SessionConfig:
         cancel_on_disconnect=t.get("cancel_on_disconnect", p_bool, d.cancel_on_disconnect),
         begin_string=t.get("begin_string", p_literal(BEGIN_STRING), d.begin_string),
         drop_copy_firms=t.get("drop_copy_firms", p_str_tuple, d.drop_copy_firms),
+        drop_copy_format=t.get("drop_copy_format", p_enum(DropCopyFormat), d.drop_copy_format),
     )
     t.finish(_SESSION_HINTS)
     if s.heartbeat_min > s.heartbeat_max:
@@ -196,6 +211,8 @@ def _parse_session(t: Table, venue: VenueSettings) -> SessionConfig:
             t.fail("accounts", "a trading session needs at least one account")
         if s.drop_copy_firms:
             t.fail("drop_copy_firms", "only for a drop-copy session")
+        if "drop_copy_format" in t.data:
+            t.fail("drop_copy_format", "only for a drop-copy session")
     else:
         if not s.drop_copy_firms:
             t.fail("drop_copy_firms", f'required for a drop-copy session ("{ALL_FIRMS}" = all)')
@@ -325,6 +342,7 @@ def _parse_root(t: Table) -> Config:
     )
     firms = {s.firm for s in sessions if s.firm is not None}
     risk = _parse_risk(t.table("risk"), firms, {i.symbol for i in instruments})
+    portfolio = _parse_portfolio(t.table("portfolio"))
     metrics = _parse_metrics(t.table("metrics"))
     admin = _parse_admin(t.table("admin"))
     t.finish()
@@ -335,6 +353,7 @@ def _parse_root(t: Table) -> Config:
         sessions=tuple(sessions),
         instruments=tuple(instruments),
         risk=risk,
+        portfolio=portfolio,
         metrics=metrics,
         admin=admin,
     )
