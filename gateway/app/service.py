@@ -89,6 +89,16 @@ class Outbox(Protocol):
     def send(self, session_id: str, msg_type: str, body: bytes) -> None: ...
 
 
+class Copies(Protocol):
+    """Drop copy (dropcopy.fixcopy.DropCopies): the messages that copy a report or a trade,
+    as (session id, MsgType, body), sent through the same outbox as the original."""
+
+    def execution_report(self, firm: str, body: bytes) -> list[tuple[str, str, bytes]]: ...
+    def trade(
+        self, trade: ve.Trade, price: bytes, transact_time: bytes
+    ) -> list[tuple[str, str, bytes]]: ...
+
+
 #: Sees every submitted command's events: (events, at, seconds spent in the engine).
 #: Metrics and debug logs hang here; an observer must not raise nor change the venue.
 EventObserver = Callable[[Sequence[ve.Event], datetime, float], None]
@@ -165,6 +175,8 @@ class OrderEntry:
         self._gen_ids = itertools.count(1)
         self._req: _Request | None = None
         self._outbox: Outbox | None = None
+        #: Drop-copy fan-out, set by the composition root when drop-copy sessions exist.
+        self.copies: Copies | None = None
         self.observers: list[EventObserver] = []
         #: Gateway-level rejects (never reached the engine): (symbol, OrdRejReason).
         self.reject_observers: list[Callable[[str, int], None]] = []
@@ -807,6 +819,9 @@ class OrderEntry:
             restatement_reason=restatement_reason,
         )
         self._send(o.owner, "8", body)
+        if self.copies is not None:
+            for sid, mt, copy in self.copies.execution_report(o.firm, body):
+                self._send(sid, mt, copy)
         req = self._req
         if (
             req is not None
@@ -852,6 +867,9 @@ class OrderEntry:
                 micros(at),
             )
         )
+        if self.copies is not None:
+            for sid, mt, copy in self.copies.trade(e, self._pricers[e.symbol].px(e.price), tt):
+                self._send(sid, mt, copy)
 
     def _status_of(self, order_id: int | None) -> bytes:
         view = self.engine.order(order_id) if order_id is not None else None
@@ -938,6 +956,9 @@ class OrderEntry:
             transact_time=self._ts(now),
         )
         self._send(sid, "8", body)
+        if self.copies is not None and sid in self.profiles:
+            for dc_sid, mt, copy in self.copies.execution_report(self.profiles[sid].firm, body):
+                self._send(dc_sid, mt, copy)
         self._exec_row(row, datetime.fromtimestamp(now, _UTC))
 
     def _cancel_reject(
