@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from config.schema import Config, DropCopyFormat, SessionRole
 from venue.events import OrderInfo, Trade
 from venue.types import Side
 
@@ -112,3 +113,17 @@ def trade_capture_report(trade: Trade, price: bytes, transact_time: bytes) -> by
             _side_entry(sell),
         )
     )
+
+
+def from_config(config: Config) -> DropCopies | None:
+    """The fan-out for the configured drop-copy sessions (None when there are none)."""
+    targets = [
+        CopyTarget(
+            session_id=s.session_id,
+            firms=frozenset(s.drop_copy_firms),
+            trade_capture=s.drop_copy_format is DropCopyFormat.TRADE_CAPTURE,
+        )
+        for s in config.sessions
+        if s.role is SessionRole.DROP_COPY
+    ]
+    return DropCopies(targets) if targets else None

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from config.schema import Config
+from dropcopy import fixcopy as dropcopy_fixcopy
 from gateway.app import build, persist
 from gateway.app.marketdata import MarketDataHub
 from gateway.app.service import OrderEntry
@@ -41,6 +42,7 @@ def open_order_entry(
         market_data=MarketDataHub(engine),
         security_ids=build.security_ids(config),
     )
+    app.copies = dropcopy_fixcopy.from_config(config)
     sql_engine = getattr(store, "engine", None)
     write_in = getattr(store, "write_in", None)
     if sql_engine is None or write_in is None:
