@@ -31,12 +31,44 @@ _AVG_QUANTUM = Decimal("0.00000001")
 class Pricer:
     """Exact tick <-> decimal text for one instrument, cached for the hot path."""
 
-    __slots__ = ("_cache", "instrument", "tick")
+    __slots__ = ("_cache", "_static", "instrument", "tick")
 
     def __init__(self, instrument: Instrument) -> None:
         self.instrument = instrument
         self.tick = instrument.tick_size
         self._cache: dict[int, bytes] = {}
+        self._static: dict[int, tuple[OrderInfo, bytes, str]] = {}
+
+    def static(self, info: OrderInfo) -> tuple[bytes, str]:
+        """The fields of an order's reports that only change with a replace (Account, Symbol,
+        Side, OrderQty, OrdType, Price, StopPx, TimeInForce, MaxFloor) and its Side as text;
+        cached per order while its `OrderInfo` (shared by its events) stays the same."""
+        hit = self._static.get(info.order_id)
+        if hit is not None and hit[0] is info:
+            return hit[1], hit[2]
+        side = side_to_fix(info.side, info.short_sale)
+        parts = [
+            b"1=%s\x0155=%s\x0154=%s\x0138=%d\x0140=%s\x01"
+            % (
+                info.account.encode(),
+                info.symbol.encode(),
+                side,
+                info.qty,
+                ORD_TYPE_TO_FIX[info.ord_type],
+            )
+        ]
+        if info.price is not None:
+            parts.append(b"44=%s\x01" % self.px(info.price))
+        if info.stop_price is not None:
+            parts.append(b"99=%s\x01" % self.px(info.stop_price))
+        parts.append(b"59=%s\x01" % TIF_TO_FIX[info.tif])
+        if info.max_floor is not None:
+            parts.append(b"111=%d\x01" % info.max_floor)
+        static = b"".join(parts)
+        if len(self._static) >= 100_000:
+            self._static.clear()  # bounded: a miss only costs a rebuild
+        self._static[info.order_id] = (info, static, side.decode())
+        return static, side.decode()
 
     def px(self, ticks: int) -> bytes:
         v = self._cache.get(ticks)
@@ -99,34 +131,21 @@ def execution_report(
 ) -> tuple[bytes, ExecRow]:
     """An ExecutionReport for an order the venue knows, and its executions row."""
     clid = info.client_ref if cl_ord_id is None else cl_ord_id
-    side = side_to_fix(info.side, info.short_sale)
+    static, side = pricer.static(info)
     avg = pricer.avg(notional, cum)
     parts = [
-        b"37=%d\x0111=%s\x01" % (info.order_id, clid.encode()),
-    ]
-    if orig_cl_ord_id is not None:
-        parts.append(b"41=%s\x01" % orig_cl_ord_id.encode())
-    parts.append(
-        b"17=%s\x01150=%s\x0139=%s\x01%s1=%s\x0155=%s\x0154=%s\x0138=%d\x0140=%s\x01"
+        b"37=%d\x0111=%s\x01%s17=%s\x01150=%s\x0139=%s\x01%s%s"
         % (
+            info.order_id,
+            clid.encode(),
+            b"" if orig_cl_ord_id is None else b"41=%s\x01" % orig_cl_ord_id.encode(),
             exec_id.encode(),
             exec_type,
             ord_status,
             b"" if restatement_reason is None else b"378=%d\x01" % restatement_reason,
-            info.account.encode(),
-            info.symbol.encode(),
-            side,
-            info.qty,
-            ORD_TYPE_TO_FIX[info.ord_type],
+            static,
         )
-    )
-    if info.price is not None:
-        parts.append(b"44=%s\x01" % pricer.px(info.price))
-    if info.stop_price is not None:
-        parts.append(b"99=%s\x01" % pricer.px(info.stop_price))
-    parts.append(b"59=%s\x01" % TIF_TO_FIX[info.tif])
-    if info.max_floor is not None:
-        parts.append(b"111=%d\x01" % info.max_floor)
+    ]
     px_text: bytes | None = None
     if last_qty is not None and last_px is not None:
         px_text = pricer.px(last_px)
@@ -145,7 +164,7 @@ def execution_report(
         exec_type.decode(),
         ord_status.decode(),
         info.symbol,
-        side.decode(),
+        side,
         info.qty,
         last_qty,
         None if px_text is None else px_text.decode(),
