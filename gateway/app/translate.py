@@ -73,7 +73,16 @@ def parse_qty(raw: bytes | None, name: str = "OrderQty(38)") -> int | Refusal:
     return q
 
 
+_PRICE_CACHE: dict[tuple[Decimal, bytes], int] = {}
+
+
 def parse_price(raw: bytes, inst: Instrument, name: str) -> int | Refusal:
+    """Exact decimal -> ticks; prices repeat (a book has a few hundred levels), so good
+    conversions are cached per tick size."""
+    key = (inst.tick_size, raw)
+    hit = _PRICE_CACHE.get(key)
+    if hit is not None:
+        return hit
     try:
         d = Decimal(raw.decode("latin-1"))
     except InvalidOperation:
@@ -86,6 +95,9 @@ def parse_price(raw: bytes, inst: Instrument, name: str) -> int | Refusal:
             OrdRejReason.OTHER,
             f"{name} {d} is not a multiple of the tick size {inst.tick_size} for {inst.symbol}",
         )
+    if len(_PRICE_CACHE) >= 100_000:
+        _PRICE_CACHE.clear()
+    _PRICE_CACHE[key] = int(ticks)
     return int(ticks)
 
 
