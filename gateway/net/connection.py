@@ -29,6 +29,7 @@ from typing import Any, cast
 import structlog
 
 from gateway.app.router import AppRouter
+from gateway.metrics.shell import SessionMetrics
 from gateway.net.flush import Flusher
 from gateway.net.offline import OfflineSession
 from gateway.net.peek import LogonPeeker, Refusal
@@ -76,6 +77,8 @@ class Shell:
     clock: Callable[[], float] = time.time
     connections: set[FixConnection] = field(default_factory=set)
     shutting_down: bool = False  # refuse connections accepted while the server closes
+    #: Per-session metric handles by session id (empty: metrics off).
+    session_metrics: dict[str, SessionMetrics] = field(default_factory=dict)
 
     def send(self, session_id: str, msg_type: str, body: bytes) -> None:
         """Outbox for the application layer: hand a message to a live session."""
@@ -119,6 +122,7 @@ class FixConnection(asyncio.Protocol):
         self.logged_on = False
         self._was_logged_on = False
         self._log = log
+        self._m: SessionMetrics | None = None
 
     # -- asyncio.Protocol -------------------------------------------------------------
 
@@ -143,8 +147,15 @@ class FixConnection(asyncio.Protocol):
             if self.session is None:
                 return
         try:
-            self.session.receive_data(data, self._shell.clock())
-            self._pump()
+            m = self._m
+            if m is None:
+                self.session.receive_data(data, self._shell.clock())
+                self._pump()
+            else:
+                before = m.read(self.session.next_target_seq)
+                self.session.receive_data(data, self._shell.clock())
+                self._pump()
+                m.read_done(before, self.session.next_target_seq)
         except Exception:  # a bug must cost this connection only, never the loop
             self._log.exception("internal_error")
             self.abort("internal error")
@@ -163,6 +174,8 @@ class FixConnection(asyncio.Protocol):
         if self.entry is not None:
             self._shell.registry.release(self.entry, self)
         self._log.info("disconnect", reason=reason)
+        if self._m is not None:
+            self._m.disconnect(reason)
         if self._was_logged_on and self.entry is not None:
             shell = self._shell
             try:
@@ -198,6 +211,7 @@ class FixConnection(asyncio.Protocol):
             self._refuse("session already has a live connection")
             return b""
         self.entry = entry
+        self._m = self._shell.session_metrics.get(entry.session_id)
         entry.offline = None
         if self._shell.flusher.pending:  # load() must see every record decided so far
             self._shell.flusher.flush()
@@ -265,12 +279,17 @@ class FixConnection(asyncio.Protocol):
             self._out += data
         if records:
             self._records.extend(records)
+        if self._m is not None:
+            self._m.sent(records)
+            self._m.pumped()
         self._shell.flusher.touch(self)
 
     def _on_event(self, event: object) -> None:
         match event:
             case ApplicationMessage():
                 assert self.entry is not None
+                if self._m is not None:
+                    self._m.received(event.msg_type)
                 self._shell.router.on_message(
                     self.entry.session_id, event, self._shell.clock(), self._shell
                 )
@@ -280,17 +299,27 @@ class FixConnection(asyncio.Protocol):
                     self._logon_timer.cancel()
                     self._logon_timer = None
                 self._log.info("logon", **_fields(event))
+                if self._m is not None:
+                    self._m.logon()
             case LoggedOut():
                 self.logged_on = False
                 self._log.info("logout", **_fields(event))
+                if self._m is not None:
+                    self._m.logout()
             case Disconnect():
                 self._closing = event.reason
             case RejectSent():
                 self._log.info("reject_sent", **_fields(event))
+                if self._m is not None:
+                    self._m.reject("sent", event.reason)
             case RejectReceived():
                 self._log.info("reject_received", **_fields(event))
+                if self._m is not None:
+                    self._m.reject("received", event.reason)
             case SequenceGap():
                 self._log.info("sequence_gap", **_fields(event))
+                if self._m is not None:
+                    self._m.resend_request()
             case _:
                 self._log.debug("session_event", kind=type(event).__name__, **_fields(event))
 
@@ -306,6 +335,8 @@ class FixConnection(asyncio.Protocol):
         if transport is None or self._closed or transport.is_closing():
             return
         transport.write(data)
+        if self._m is not None:
+            self._m.written()
         if transport.get_write_buffer_size() > self._shell.limits.outbound_buffer_limit:
             self.abort("slow reader: outbound buffer limit exceeded")
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import structlog
 
 from gateway.app.router import AppRouter, Router
+from gateway.metrics.shell import SessionMetrics
 from gateway.net.connection import FixConnection, NetLimits, SessionFactory, Shell
 from gateway.net.flush import Flusher
 from gateway.net.registry import SessionRegistry
@@ -61,6 +62,7 @@ class Acceptor:
         listen: ListenOptions | None = None,
         limits: NetLimits | None = None,
         new_session: SessionFactory = FixSession,
+        session_metrics: dict[str, SessionMetrics] | None = None,
     ) -> None:
         self._sessions = tuple(sessions)
         self._store = store
@@ -70,6 +72,7 @@ class Acceptor:
         self._listen = listen or ListenOptions()
         self._limits = limits or NetLimits()
         self._new_session = new_session
+        self._session_metrics = session_metrics or {}
         self._server: asyncio.Server | None = None
         self.shell: Shell | None = None
 
@@ -84,6 +87,7 @@ class Acceptor:
             router=self._router,
             limits=self._limits,
             new_session=self._new_session,
+            session_metrics=self._session_metrics,
         )
 
         self._server = await loop.create_server(
