@@ -29,6 +29,7 @@ from config.schema import Config, SessionConfig
 from gateway.app.setup import open_order_entry
 from gateway.net.connection import NetLimits
 from gateway.net.server import Acceptor, ListenOptions, tls_context
+from gateway.ops import Operations, ops_overrides
 from gateway.session import Credentials, SessionSettings, hash_password
 from gateway.store import StoreError, open_store
 
@@ -57,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", type=Path, metavar="DIR", help="directory of the SQLite db")
     run.add_argument("--db-url", metavar="URL", help="SQLAlchemy URL of the message store")
     run.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="default: info")
+    run.add_argument("--metrics-port", type=int, metavar="P", help="/metrics port (0 = any)")
+    run.add_argument("--admin-port", type=int, metavar="P", help="admin port (0 = any)")
+    run.add_argument("--no-metrics", action="store_true", help="no /metrics endpoint")
+    run.add_argument("--no-admin", action="store_true", help="no admin endpoint")
     run.add_argument(
         "--log-format", choices=("json", "console"), default="json", help="default: json"
     )
@@ -108,6 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             data_dir=args.data_dir,
             db_url=args.db_url,
         )
+        config = ops_overrides(config, args)
         sessions = [session_settings(s, config) for s in config.sessions]
     except ConfigError as exc:
         return _fail(f"bad configuration: {exc}", EXIT_USAGE)
@@ -155,6 +161,8 @@ async def serve(config: Config, sessions: list[SessionSettings]) -> int:
     structlog.get_logger("gateway").info(
         "recovered", commands=recovered.commands, clordids=recovered.seen_clordids
     )
+    ops = Operations(config)
+    commit = ops.instrument(app, commit)
     try:
         acceptor = Acceptor(
             sessions=sessions,
@@ -171,9 +179,12 @@ async def serve(config: Config, sessions: list[SessionSettings]) -> int:
                 max_message_size=listen.max_inbound_message_bytes,
                 outbound_buffer_limit=listen.outbound_buffer_limit_bytes,
             ),
+            session_metrics=ops.session_metrics,
         )
         await acceptor.start()
+        await ops.start(acceptor, app, store)
     except OSError as exc:
+        await ops.close()
         store.close()
         return _fail(f"cannot listen on {listen.host}:{listen.port}: {exc}", EXIT_USAGE)
     stop = asyncio.Event()
@@ -183,7 +194,8 @@ async def serve(config: Config, sessions: list[SessionSettings]) -> int:
     scheme = "fix+tls" if ssl_context else "fix"
     print(
         f"fixvenue listening on {scheme}://{listen.host}:{acceptor.port} "
-        f"as {config.venue.sender_comp_id} ({len(sessions)} sessions), store {_safe(url)}",
+        f"as {config.venue.sender_comp_id} ({len(sessions)} sessions), store {_safe(url)}; "
+        f"{ops.describe()}",
         file=sys.stderr,
         flush=True,
     )
@@ -193,6 +205,7 @@ async def serve(config: Config, sessions: list[SessionSettings]) -> int:
     try:
         await stop.wait()
         await acceptor.shutdown()
+        await ops.close()
     finally:
         store.close()
     return EXIT_OK

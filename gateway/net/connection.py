@@ -123,6 +123,7 @@ class FixConnection(asyncio.Protocol):
         self._was_logged_on = False
         self._log = log
         self._m: SessionMetrics | None = None
+        self.peer: str | None = None
 
     # -- asyncio.Protocol -------------------------------------------------------------
 
@@ -130,7 +131,8 @@ class FixConnection(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         self._shell.connections.add(self)
         peer = self._transport.get_extra_info("peername")
-        self._log = log.bind(peer=f"{peer[0]}:{peer[1]}" if peer else "?")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self._log = log.bind(peer=self.peer)
         self._log.info("connect")
         if self._shell.shutting_down:
             self.abort("venue shutting down")
@@ -339,6 +341,11 @@ class FixConnection(asyncio.Protocol):
             self._m.written()
         if transport.get_write_buffer_size() > self._shell.limits.outbound_buffer_limit:
             self.abort("slow reader: outbound buffer limit exceeded")
+
+    def write_buffer_size(self) -> int:
+        """Bytes handed to the transport that the peer has not taken yet."""
+        t = self._transport
+        return 0 if t is None or self._closed else t.get_write_buffer_size()
 
     def after_flush(self) -> None:
         if self._closed:

@@ -1,0 +1,1 @@
+"""Admin endpoint and commands (see server.py, commands.py)."""
