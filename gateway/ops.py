@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -94,15 +95,31 @@ class Operations:
     async def start(self, acceptor: Acceptor, app: OrderEntry, store: MessageStore) -> None:
         self._acceptor, self._app = acceptor, app
         cfg = self.config
+        # An endpoint that cannot bind (port taken) is reported and skipped: trading must
+        # not depend on observability.
         if self.metrics is not None:
-            self.endpoint = MetricsEndpoint.start(cfg.metrics.host, cfg.metrics.port, self.registry)
+            try:
+                self.endpoint = MetricsEndpoint.start(
+                    cfg.metrics.host, cfg.metrics.port, self.registry
+                )
+            except OSError as exc:
+                self._warn(f"no metrics endpoint on {cfg.metrics.host}:{cfg.metrics.port}", exc)
             self._sample()
         if cfg.admin.enabled:
             token = admin_token(cfg, create=True)
             assert token is not None and acceptor.shell is not None
             install_builtins(self.admin_commands, acceptor.shell, app, store)
-            self.admin = AdminServer(self.admin_commands, token)
-            await self.admin.start(cfg.admin.host, cfg.admin.port)
+            admin = AdminServer(self.admin_commands, token)
+            try:
+                await admin.start(cfg.admin.host, cfg.admin.port)
+                self.admin = admin
+            except OSError as exc:
+                self._warn(f"no admin endpoint on {cfg.admin.host}:{cfg.admin.port}", exc)
+
+    @staticmethod
+    def _warn(what: str, exc: OSError) -> None:
+        print(f"fixvenue: warning: {what}: {exc}", file=sys.stderr, flush=True)
+        log.warning("endpoint_unavailable", what=what, error=str(exc))
 
     def describe(self) -> str:
         parts = []
