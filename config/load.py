@@ -64,6 +64,8 @@ from config.schema import (
     StoreSettings,
     StpMode,
     StpScope,
+    SymbolRiskLimits,
+    ThrottleAction,
     TlsSettings,
     TradingPhase,
     VenueSettings,
@@ -280,22 +282,51 @@ def _parse_instrument(t: Table) -> InstrumentConfig:
 
 def _parse_limits(t: Table, base: RiskLimits) -> RiskLimits:
     restricted = t.optional("restricted_symbols", p_str_tuple)
+    no_short = t.optional("short_sale_restricted_symbols", p_str_tuple)
+    collar_ticks = t.optional("collar_ticks", p_int(0))
+    if collar_ticks is None and not t.has("collar_pct"):
+        collar_ticks = base.collar_ticks  # a collar_pct here replaces an inherited tick collar
+    duplicate = t.optional("duplicate_window_ms", p_int(0))
+    if duplicate is None:
+        duplicate = base.duplicate_window_ms
     limits = RiskLimits(
         max_order_qty=t.get("max_order_qty", p_int(1), base.max_order_qty),
         max_order_notional=t.get(
             "max_order_notional", p_decimal(positive=True), base.max_order_notional
         ),
         collar_pct=t.get("collar_pct", p_decimal(positive=True), base.collar_pct),
+        collar_ticks=collar_ticks,
         credit_limit=t.get("credit_limit", p_decimal(positive=True), base.credit_limit),
         position_limit=t.get("position_limit", p_int(1), base.position_limit),
         throttle_msgs_per_s=t.get("throttle_msgs_per_s", p_int(1), base.throttle_msgs_per_s),
+        throttle_window_ms=t.get("throttle_window_ms", p_int(1), base.throttle_window_ms),
+        throttle_action=t.get("throttle_action", p_enum(ThrottleAction), base.throttle_action),
         restricted_symbols=base.restricted_symbols if restricted is None else frozenset(restricted),
+        short_sale_restricted_symbols=(
+            base.short_sale_restricted_symbols if no_short is None else frozenset(no_short)
+        ),
+        duplicate_window_ms=duplicate or None,  # 0 in an override switches it off
     )
     t.finish()
     return limits
 
 
-def _parse_risk(t: Table, firms: set[str], symbols: set[str]) -> RiskConfig:
+def _parse_symbol_limits(t: Table) -> SymbolRiskLimits:
+    limits = SymbolRiskLimits(
+        max_order_qty=t.optional("max_order_qty", p_int(1)),
+        max_order_notional=t.optional("max_order_notional", p_decimal(positive=True)),
+        collar_pct=t.optional("collar_pct", p_decimal(positive=True)),
+        collar_ticks=t.optional("collar_ticks", p_int(0)),
+        position_limit=t.optional("position_limit", p_int(1)),
+    )
+    t.finish()
+    return limits
+
+
+def _parse_risk(
+    t: Table, firms: set[str], symbols: set[str], accounts: set[str] | None = None
+) -> RiskConfig:
+    enabled = t.get("enabled", p_bool, True)
     defaults = _parse_limits(t.table("defaults"), RiskLimits())
     overrides = t.table("firms")
     per_firm: dict[str, RiskLimits] = {}
@@ -303,15 +334,35 @@ def _parse_risk(t: Table, firms: set[str], symbols: set[str]) -> RiskConfig:
         if firm not in firms:
             overrides.fail(firm, "no session belongs to this firm")
         per_firm[firm] = _parse_limits(overrides.table(firm), defaults)
+    account_tables = t.table("accounts")
+    per_account: dict[str, RiskLimits] = {}
+    for account in account_tables.data:
+        if accounts is not None and account not in accounts:
+            account_tables.fail(account, "no session lists this account")
+        per_account[account] = _parse_limits(account_tables.table(account), defaults)
+    symbol_tables = t.table("symbols")
+    per_symbol: dict[str, SymbolRiskLimits] = {}
+    for symbol in symbol_tables.data:
+        if symbol not in symbols:
+            symbol_tables.fail(symbol, "unknown symbol")
+        per_symbol[symbol] = _parse_symbol_limits(symbol_tables.table(symbol))
     t.finish()
     for limits, where in [
         (defaults, "defaults"),
         *((v, f"firms.{k}") for k, v in per_firm.items()),
+        *((v, f"accounts.{k}") for k, v in per_account.items()),
     ]:
-        unknown = sorted(limits.restricted_symbols - symbols)
-        if unknown:
-            raise ConfigError(f"risk.{where}.restricted_symbols", f"unknown symbol {unknown[0]}")
-    return RiskConfig(defaults=defaults, firms=MappingProxyType(per_firm))
+        for name in ("restricted_symbols", "short_sale_restricted_symbols"):
+            unknown = sorted(getattr(limits, name) - symbols)
+            if unknown:
+                raise ConfigError(f"risk.{where}.{name}", f"unknown symbol {unknown[0]}")
+    return RiskConfig(
+        enabled=enabled,
+        defaults=defaults,
+        firms=MappingProxyType(per_firm),
+        accounts=MappingProxyType(per_account),
+        symbols=MappingProxyType(per_symbol),
+    )
 
 
 def _check_unique(items: list[tuple[str, Table]], name: str, what: str) -> None:
@@ -341,7 +392,8 @@ def _parse_root(t: Table) -> Config:
         "symbol",
     )
     firms = {s.firm for s in sessions if s.firm is not None}
-    risk = _parse_risk(t.table("risk"), firms, {i.symbol for i in instruments})
+    accounts = {a for s in sessions for a in s.accounts}
+    risk = _parse_risk(t.table("risk"), firms, {i.symbol for i in instruments}, accounts)
     portfolio = _parse_portfolio(t.table("portfolio"))
     metrics = _parse_metrics(t.table("metrics"))
     admin = _parse_admin(t.table("admin"))

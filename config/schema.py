@@ -217,15 +217,38 @@ class InstrumentConfig:
     stp_scope: StpScope = StpScope.FIRM
 
 
+class ThrottleAction(enum.StrEnum):
+    """What happens to a session beyond its message throttle (the order is always rejected)."""
+
+    REJECT = "reject"
+    LOGOUT = "logout"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RiskLimits:
     max_order_qty: int = 100_000
     max_order_notional: Decimal = Decimal("10000000")
     collar_pct: Decimal = Decimal("5")  # reject limit prices this far from the reference
-    credit_limit: Decimal = Decimal("100000000")  # gross open notional per firm
-    position_limit: int = 1_000_000  # absolute net position per symbol
-    throttle_msgs_per_s: int = 500  # inbound application messages per session
+    collar_ticks: int | None = None  # when set, the collar is N ticks (collar_pct unused)
+    credit_limit: Decimal = Decimal("100000000")  # open + filled notional today, per firm
+    position_limit: int = 1_000_000  # absolute net position per account and symbol
+    throttle_msgs_per_s: int = 500  # NewOrderSingle + Replace per session and window
+    throttle_window_ms: int = 1000
+    throttle_action: ThrottleAction = ThrottleAction.REJECT
     restricted_symbols: frozenset[str] = frozenset()
+    short_sale_restricted_symbols: frozenset[str] = frozenset()
+    duplicate_window_ms: int | None = None  # None: duplicate-order detection off
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SymbolRiskLimits:
+    """Per-symbol risk overrides: tighten size and position limits, replace the collar."""
+
+    max_order_qty: int | None = None
+    max_order_notional: Decimal | None = None
+    collar_pct: Decimal | None = None
+    collar_ticks: int | None = None
+    position_limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,10 +265,17 @@ def _no_firms() -> Mapping[str, RiskLimits]:
     return MappingProxyType({})
 
 
+def _no_symbols() -> Mapping[str, SymbolRiskLimits]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RiskConfig:
+    enabled: bool = True
     defaults: RiskLimits = RiskLimits()
     firms: Mapping[str, RiskLimits] = field(default_factory=_no_firms)
+    accounts: Mapping[str, RiskLimits] = field(default_factory=_no_firms)  # over the defaults
+    symbols: Mapping[str, SymbolRiskLimits] = field(default_factory=_no_symbols)
 
     def limits_for(self, firm: str) -> RiskLimits:
         return self.firms.get(firm, self.defaults)
