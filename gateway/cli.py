@@ -26,6 +26,8 @@ import structlog
 from config.load import apply_overrides, load_config
 from config.reader import ConfigError
 from config.schema import Config, SessionConfig
+from gateway import demo
+from gateway.admin import client as admin_client
 from gateway.app.setup import open_order_entry
 from gateway.net.connection import NetLimits
 from gateway.net.server import Acceptor, ListenOptions, tls_context
@@ -74,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         "print the salted hash to put in a session's password_hash.",
     )
     hashpw.set_defaults(handler=cmd_hash_password)
+    admin_client.add_parser(commands)
+    demo.add_parser(commands)
     return parser
 
 
