@@ -304,6 +304,18 @@ class OrderEntry:
                 now,
             )
             return
+        if not clid.isprintable():
+            self._reject_new(
+                msg,
+                sid,
+                clid.encode("unicode_escape").decode(),
+                symbol,
+                account,
+                OrdRejReason.OTHER,
+                "ClOrdID(11) contains control characters",
+                now,
+            )
+            return
         if self.ids.is_live_clordid(profile.firm, clid):
             self._reject_new(
                 msg,
@@ -391,6 +403,19 @@ class OrderEntry:
         if oid is None:
             self._cancel_reject(
                 sid, None, clid, orig, b"8", response_to, CxlRejReason.UNKNOWN_ORDER, why, now
+            )
+            return
+        if not clid.isprintable():
+            self._cancel_reject(
+                sid,
+                oid,
+                clid.encode("unicode_escape").decode(),
+                orig,
+                self._status_of(oid),
+                response_to,
+                CxlRejReason.OTHER,
+                "ClOrdID(11) contains control characters",
+                now,
             )
             return
         if self.ids.is_live_clordid(profile.firm, clid):

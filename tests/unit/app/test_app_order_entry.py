@@ -303,3 +303,50 @@ def test_stop_trigger_is_reported_as_a_fix44_restatement() -> None:
             assert tag in MESSAGES["8"].body and FIELDS[tag].enum_ok(value), (tag, value)
     fills = [m for _, _, m in reports if g(m, 11) == "stp" and g(m, 150) == "F"]
     assert [(g(m, 32), g(m, 39)) for m in fills] == [("40", "2")]
+
+
+def test_clordid_with_control_characters_is_rejected_not_journaled() -> None:
+    app, out = make()
+    [(_, _, er)] = msg(app, out, "S1", "D", order("bad\x1fid", 1, 100))
+    assert g(er, 150) == "8" and "control" in (g(er, 58) or "")
+    msg(app, out, "S1", "D", order("ok1", 1, 100))
+    [(_, mt, rej)] = msg(app, out, "S1", "F", "11=c\x1e|41=ok1|55=AAPL|54=1|60=20260101-00:00:00")
+    assert mt == "9" and "control" in (g(rej, 58) or "")
+    assert len(app.take_pending().journal) == 1
+
+
+def test_day_orders_expire_at_the_day_end_while_running_and_gtc_orders_stay() -> None:
+    app, out = make()  # NOW is 14:13 UTC; the trading day ends at 21:00 UTC
+    msg(app, out, "S1", "D", order("day1", 1, 100))
+    msg(app, out, "S1", "D", order("gtc1", 1, 100, extra="|59=1"))
+    app.tick(NOW + 1, out)
+    assert out.take() == []
+    app.tick(NOW + 7 * 3600, out)  # 21:13: past the day's end
+    expired = [(sid, g(m, 11), g(m, 150), g(m, 39)) for sid, mt, m in out.take() if mt == "8"]
+    assert expired == [("S1", "day1", "C", "C")]
+    assert [o.info.client_ref for o in app.engine.live_orders()] == ["gtc1"]
+    app.tick(NOW + 7 * 3600 + 1, out)  # once per day end
+    assert out.take() == []
+
+
+def test_cancel_on_disconnect_is_per_session() -> None:
+    engine = Engine(
+        [Instrument(symbol="AAPL", reference_price=Decimal("100"), band_pct=Decimal("10"))],
+        retain_done=True,
+    )
+    app = OrderEntry(
+        engine,
+        [
+            SessionProfile(session_id="S1", firm="F1", accounts=("A1",), cancel_on_disconnect=True),
+            SessionProfile(session_id="S2", firm="F2", accounts=("A2",)),
+        ],
+    )
+    out = Collect()
+    msg(app, out, "S1", "D", order("c1", 1, 100))
+    msg(app, out, "S2", "D", order("k1", 2, 100, "101.00"))
+    app.on_session_down("S2", NOW, out)
+    assert out.take() == [] and len(engine.live_orders()) == 2
+    app.on_session_down("S1", NOW, out)
+    [(sid, mt, er)] = out.take()  # stored for S1's next logon (resent then)
+    assert (sid, mt, g(er, 11), g(er, 150), g(er, 39)) == ("S1", "8", "c1", "4", "4")
+    assert [o.info.client_ref for o in engine.live_orders()] == ["k1"]
