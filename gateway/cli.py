@@ -26,6 +26,7 @@ import structlog
 from config.load import apply_overrides, load_config
 from config.reader import ConfigError
 from config.schema import Config, SessionConfig
+from dropcopy import cli as dropcopy_cli
 from gateway import demo
 from gateway.admin import client as admin_client
 from gateway.app.setup import open_order_entry
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "print the salted hash to put in a session's password_hash.",
     )
     hashpw.set_defaults(handler=cmd_hash_password)
+    dropcopy_cli.add_commands(commands)
     admin_client.add_parser(commands)
     demo.add_parser(commands)
     return parser

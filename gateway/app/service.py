@@ -39,11 +39,13 @@ from gateway.app.fixmap import (
 )
 from gateway.app.journal import encode_command
 from gateway.app.orders import OrderIds
+from gateway.app.riskgate import CXL_REJ_REASON, ORD_REJ_REASON as RISK_REJ_REASON
 from gateway.app.translate import OrderFields, Refusal, order_fields, parse_qty, symbol_of
 from gateway.session import ApplicationMessage, business_reject_body
 from venue import commands as vc
 from venue import events as ve
 from venue.engine import Engine
+from risk import Reject, RiskEngine
 from venue.types import CancelReason, OrderStatus, Side
 
 _UTC = UTC
@@ -180,6 +182,9 @@ class OrderEntry:
         self.observers: list[EventObserver] = []
         #: Gateway-level rejects (never reached the engine): (symbol, OrdRejReason).
         self.reject_observers: list[Callable[[str, int], None]] = []
+        #: Pre-trade risk (built by gateway.app.riskgate from the config); None = off.
+        self.risk: RiskEngine | None = None
+        self._cancel_note: str | None = None  # Text of the cancels of a kill switch
         self._handlers = {
             "D": self._new_order,
             "F": self._cancel,
@@ -244,6 +249,58 @@ class OrderEntry:
         self._req = None
         self._submit(cmd, now)
 
+    # -- pre-trade risk: kill switch ----------------------------------------------------------
+    def kill(self, target: str, now: float, outbox: Outbox) -> int:
+        """Kill switch for a firm or an account: cancel its open orders (each owner gets
+        the cancel reports) and refuse its new orders until `release`. Returns how many
+        orders were cancelled. Raises KeyError for an unknown firm/account, RuntimeError
+        when pre-trade risk is off."""
+        risk = self._risk_on()
+        firm, account = self._kill_target(target)
+        risk.kill(firm=firm, account=account)
+        live = sum(
+            1
+            for o in self.engine.live_orders()
+            if (o.info.firm == firm if firm is not None else o.info.account == account)
+        )
+        self._outbox = outbox
+        self._req = None
+        self._cancel_note = "cancelled by the kill switch"
+        try:
+            self._submit(vc.MassCancel(firm=firm, account=account), now)
+        finally:
+            self._cancel_note = None
+        return live
+
+    def release(self, target: str) -> bool:
+        """Lift the kill switch of a firm or an account; False if it was not set."""
+        firm, account = self._kill_target(target)
+        return self._risk_on().release(firm=firm, account=account)
+
+    def _risk_on(self) -> RiskEngine:
+        if self.risk is None:
+            raise RuntimeError("pre-trade risk is off ([risk] enabled = false)")
+        return self.risk
+
+    def _kill_target(self, target: str) -> tuple[str | None, str | None]:
+        profiles = self.profiles.values()
+        if any(p.firm == target for p in profiles if not p.drop_copy):
+            return target, None
+        if any(target in p.accounts for p in profiles):
+            return None, target
+        raise KeyError(f"unknown firm or account {target!r}")
+
+    def _throttle_logout(self, profile: SessionProfile, text: str) -> None:
+        logout = getattr(self._outbox, "logout", None)
+        if self.risk is not None and self.risk.throttle_logout(profile.firm) and logout:
+            logout(profile.session_id, text)
+
+    def _risk_events(self, cmd: vc.Command, events: Sequence[ve.Event]) -> None:
+        assert self.risk is not None
+        self.risk.on_events(events)
+        if type(cmd) is vc.EndOfDay:
+            self.risk.new_day()  # filled notional and positions are intraday
+
     def end_of_day_boundary(self, now: datetime) -> datetime:
         """The latest trading-day end at or before `now`."""
         today = datetime.combine(now.date(), self.trading_day_end, _UTC)
@@ -271,6 +328,8 @@ class OrderEntry:
         for position, at, cmd in commands:
             events = self.engine.submit(cmd, at)
             self._track(events)
+            if self.risk is not None:
+                self._risk_events(cmd, events)
             if isinstance(cmd, vc.EndOfDay):
                 self.last_end_of_day = self.end_of_day_boundary(at)
             self.journal_position = position
@@ -292,6 +351,13 @@ class OrderEntry:
         self._req = _Request(sid, clid)
         account = msg.get_str(1) or (profile.accounts[0] if profile.accounts else "")
         symbol = symbol_of(msg, self._by_security_id)
+        if self.risk is not None:
+            refused = self.risk.admit_message(sid, profile.firm, now)
+            if refused is not None:
+                reason = RISK_REJ_REASON[refused.check]
+                self._reject_new(msg, sid, clid, symbol, account, reason, refused.text, now)
+                self._throttle_logout(profile, refused.text)
+                return
         if profile.accounts and account not in profile.accounts:
             self._reject_new(
                 msg,
@@ -365,6 +431,13 @@ class OrderEntry:
             client_ref=clid,
             short_sale=fields.short_sale,
         )
+        if self.risk is not None:
+            verdict = self.risk.evaluate(cmd, now)
+            if isinstance(verdict, Reject):
+                reason = RISK_REJ_REASON[verdict.check]
+                self._reject_new(msg, sid, clid, symbol, account, reason, verdict.text, now)
+                return
+            cmd = verdict
         self._submit(cmd, now)
 
     def _locate(self, profile: SessionProfile, msg: FixMessage) -> tuple[int | None, str]:
@@ -405,6 +478,22 @@ class OrderEntry:
                 sid, None, clid, orig, b"8", response_to, CxlRejReason.UNKNOWN_ORDER, why, now
             )
             return
+        if replace and self.risk is not None:  # cancels are never throttled
+            refused = self.risk.admit_message(sid, profile.firm, now)
+            if refused is not None:
+                self._cancel_reject(
+                    sid,
+                    oid,
+                    clid,
+                    orig,
+                    self._status_of(oid),
+                    response_to,
+                    CXL_REJ_REASON[refused.check],
+                    refused.text,
+                    now,
+                )
+                self._throttle_logout(profile, refused.text)
+                return
         if not clid.isprintable():
             self._cancel_reject(
                 sid,
@@ -464,18 +553,30 @@ class OrderEntry:
                 now,
             )
             return
-        self._submit(
-            vc.ReplaceOrder(
-                order_id=oid,
-                qty=fields.qty,
-                price=fields.price,
-                stop_price=fields.stop_price,
-                max_floor=fields.max_floor,
-                owner=sid,
-                client_ref=clid,
-            ),
-            now,
+        cmd = vc.ReplaceOrder(
+            order_id=oid,
+            qty=fields.qty,
+            price=fields.price,
+            stop_price=fields.stop_price,
+            max_floor=fields.max_floor,
+            owner=sid,
+            client_ref=clid,
         )
+        refused = None if self.risk is None else self.risk.check_replace(cmd, now)
+        if refused is not None:
+            self._cancel_reject(
+                sid,
+                oid,
+                clid,
+                orig,
+                self._status_of(oid),
+                response_to,
+                CXL_REJ_REASON[refused.check],
+                refused.text,
+                now,
+            )
+            return
+        self._submit(cmd, now)
 
     @staticmethod
     def _unchangeable(info: ve.OrderInfo, f: OrderFields, msg: FixMessage) -> str:
@@ -628,6 +729,8 @@ class OrderEntry:
         kind, payload = encode_command(cmd)
         self.pending.journal.append((self.journal_position, micros(at), kind, payload))
         self._track(events)
+        if self.risk is not None:
+            self._risk_events(cmd, events)
         for observe in self.observers:
             observe(events, at, spent)
         self._report(events, now, at, quiet_summary=quiet_summary)
@@ -704,7 +807,7 @@ class OrderEntry:
                         e.notional,
                         tt,
                         at,
-                        text=CANCEL_TEXT[e.reason],
+                        text=self._cancel_note or CANCEL_TEXT[e.reason],
                     )
             elif t is ve.Replaced:
                 assert isinstance(e, ve.Replaced)
