@@ -39,13 +39,14 @@ from gateway.app.fixmap import (
 )
 from gateway.app.journal import encode_command
 from gateway.app.orders import OrderIds
-from gateway.app.riskgate import CXL_REJ_REASON, ORD_REJ_REASON as RISK_REJ_REASON
+from gateway.app.riskgate import CXL_REJ_REASON
+from gateway.app.riskgate import ORD_REJ_REASON as RISK_REJ_REASON
 from gateway.app.translate import OrderFields, Refusal, order_fields, parse_qty, symbol_of
 from gateway.session import ApplicationMessage, business_reject_body
+from risk import Reject, RiskEngine
 from venue import commands as vc
 from venue import events as ve
 from venue.engine import Engine
-from risk import Reject, RiskEngine
 from venue.types import CancelReason, OrderStatus, Side
 
 _UTC = UTC
