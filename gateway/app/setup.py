@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from config.schema import Config
 from dropcopy import fixcopy as dropcopy_fixcopy
-from gateway.app import build, persist
+from gateway.app import build, persist, riskgate
 from gateway.app.marketdata import MarketDataHub
 from gateway.app.service import OrderEntry
 from gateway.session import StoreRecord
@@ -43,6 +43,7 @@ def open_order_entry(
         security_ids=build.security_ids(config),
     )
     app.copies = dropcopy_fixcopy.from_config(config)
+    app.risk = riskgate.build(config, [engine.instrument(s) for s in engine.symbols])
     sql_engine = getattr(store, "engine", None)
     write_in = getattr(store, "write_in", None)
     if sql_engine is None or write_in is None:
