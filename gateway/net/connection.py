@@ -80,6 +80,14 @@ class Shell:
     #: Per-session metric handles by session id (empty: metrics off).
     session_metrics: dict[str, SessionMetrics] = field(default_factory=dict)
 
+    def logout(self, session_id: str, text: str) -> None:
+        """Outbox for the application layer: log a live session out (risk throttle), once
+        the message being processed is done."""
+        entry = self.registry.get(session_id)
+        conn = entry.connection if entry is not None else None
+        if conn is not None:
+            self.loop.call_soon(conn.request_logout, text)
+
     def send(self, session_id: str, msg_type: str, body: bytes) -> None:
         """Outbox for the application layer: hand a message to a live session."""
         entry = self.registry.get(session_id)
