@@ -13,10 +13,12 @@ comes from `[admin] token` or `<data_dir>/admin.token`, generated (mode 0600) at
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,30 @@ def admin_token(config: Config, *, create: bool) -> str | None:
     return token
 
 
+_LIFECYCLE = {"Accepted", "Trade", "Cancelled", "Replaced", "Expired", "Rejected", "Triggered"}
+_lifecycle = structlog.get_logger("venue.orders")
+
+
+def lifecycle_log(events: Sequence[Any], at: datetime, seconds: float) -> None:
+    """Debug: one line per order lifecycle event (ids and quantities; never the cores)."""
+    for e in events:
+        kind = type(e).__name__
+        if kind not in _LIFECYCLE:
+            continue
+        order = getattr(e, "order", None) or getattr(e, "taker", None)
+        command = getattr(e, "command", None)
+        source = order if order is not None else command
+        _lifecycle.debug(
+            f"order_{kind.lower()}",
+            session_id=getattr(source, "owner", None),
+            order_id=getattr(order, "order_id", None),
+            cl_ord_id=getattr(source, "client_ref", None),
+            symbol=getattr(source, "symbol", None),
+            qty=getattr(e, "qty", None),
+            leaves=getattr(e, "leaves_qty", None),
+        )
+
+
 class Operations:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -84,7 +110,10 @@ class Operations:
         self._app: OrderEntry | None = None
 
     def instrument(self, app: OrderEntry, commit: Callable[[Any], None]) -> Callable[[Any], None]:
-        """Observe `app`'s events; return `commit` timed (unchanged when metrics are off)."""
+        """Observe `app`'s events; return `commit` timed (unchanged when metrics are off).
+        At debug level, one log line per order lifecycle event as well."""
+        if log.bind().is_enabled_for(logging.DEBUG):
+            app.observers.append(lifecycle_log)
         if self.metrics is None:
             return commit
         observer = OrderMetrics(self.metrics, app.engine)
