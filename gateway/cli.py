@@ -29,6 +29,7 @@ from config.schema import Config, SessionConfig
 from dropcopy import cli as dropcopy_cli
 from gateway import demo
 from gateway.admin import client as admin_client
+from gateway.admin.risk import RiskMetrics, install_risk
 from gateway.app.setup import open_order_entry
 from gateway.net.connection import NetLimits
 from gateway.net.server import Acceptor, ListenOptions, tls_context
@@ -127,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(f"bad configuration: {exc}", EXIT_USAGE)
     configure_logging(args.log_level, args.log_format)
     try:
-        return _run_loop(serve(config, sessions))
+        return _run_loop(serve(config, sessions, args.config))
     except KeyboardInterrupt:
         return EXIT_OK
 
@@ -143,7 +144,9 @@ def _run_loop(coro: Any) -> int:
         return int(runner.run(coro))
 
 
-async def serve(config: Config, sessions: list[SessionSettings]) -> int:
+async def serve(
+    config: Config, sessions: list[SessionSettings], config_path: Path | None = None
+) -> int:
     listen = config.listen
     url = config.store.resolved_url()
     try:
@@ -188,6 +191,10 @@ async def serve(config: Config, sessions: list[SessionSettings]) -> int:
             session_metrics=ops.session_metrics,
         )
         await acceptor.start()
+        assert acceptor.shell is not None
+        install_risk(ops.admin_commands, acceptor.shell, app, config_path)
+        if ops.metrics is not None:
+            RiskMetrics(ops.metrics, app).start(asyncio.get_running_loop())
         await ops.start(acceptor, app, store)
     except OSError as exc:
         await ops.close()

@@ -37,6 +37,10 @@ def add_parser(commands: Any) -> None:
     admin.add_argument("--json", action="store_true", help="print the JSON result")
     sub = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
     sub.add_parser("sessions", help="sessions with state and sequence numbers")
+    for name, what in (("kill", "kill switch: cancel and block"), ("release", "lift it")):
+        sub.add_parser(name, help=f"{what} (TARGET: firm or account)").add_argument("target")
+    sub.add_parser("reload-limits", help="re-read the [risk] limits of the venue's config")
+    sub.add_parser("risk", help="kill switches in force and risk decision counts")
     for name, what in (("disconnect", "Logout and disconnect"), ("reset", "reset seqs to 1")):
         p = sub.add_parser(name, help=f"{what} (SESSION: id or counterparty CompID)")
         p.add_argument("session")
@@ -122,6 +126,8 @@ def _request_of(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         return action, {"session": args.session}
     if action in ("halt", "resume"):
         return action, {"symbol": args.symbol}
+    if action in ("kill", "release"):
+        return action, {"target": args.target}
     if action == "book":
         return action, {"symbol": args.symbol, "levels": args.levels}
     if action == "call":
