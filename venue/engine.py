@@ -82,6 +82,9 @@ _FILLED = OrderStatus.FILLED
 _PARTIAL = OrderStatus.PARTIALLY_FILLED
 _USER = CancelReason.USER
 _new_order_obj = object.__new__
+#: True when `venue.book` is compiled with mypyc (setup.py, FIXVENUE_MYPYC=1): a native
+#: class cannot be created with `object.__new__`, and its constructor is cheap anyway.
+_NATIVE_ORDER = hasattr(Order, "__mypyc_attrs__")
 
 
 class Engine(RecoveryMixin, PhaseMixin):
@@ -410,29 +413,33 @@ class Engine(RecoveryMixin, PhaseMixin):
             ),
         )
         self._prio = prio = self._prio + 1
-        # Order.__init__, inlined (same fields, same values).
-        o = _new_order_obj(Order)
-        o.id = oid
-        o.info = info
-        o.side = side
-        o.is_buy = is_buy = side is _BUY
-        o.ord_type = _LIMIT
-        o.tif = tif
-        o.price = price
-        o.stop_price = None
-        o.qty = qty
-        o.leaves = qty
-        o.display = qty
-        o.max_floor = None
-        o.cum = 0
-        o.notional = 0
-        o.priority = prio
-        o.stp_key = cmd.account if sym.stp_account else cmd.firm
-        o.status = _NEW
-        o.expire_at = None
-        o.level = None
-        o.prev = None
-        o.next = None
+        is_buy = side is _BUY
+        if _NATIVE_ORDER:
+            o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
+        else:
+            # Order.__init__, inlined (same fields, same values).
+            o = _new_order_obj(Order)
+            o.id = oid
+            o.info = info
+            o.side = side
+            o.is_buy = is_buy
+            o.ord_type = _LIMIT
+            o.tif = tif
+            o.price = price
+            o.stop_price = None
+            o.qty = qty
+            o.leaves = qty
+            o.display = qty
+            o.max_floor = None
+            o.cum = 0
+            o.notional = 0
+            o.priority = prio
+            o.stp_key = cmd.account if sym.stp_account else cmd.firm
+            o.status = _NEW
+            o.expire_at = None
+            o.level = None
+            o.prev = None
+            o.next = None
         self._next_id = oid + 1
         self._live[oid] = o
         self._seq = s = self._seq + 1
