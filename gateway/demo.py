@@ -250,15 +250,32 @@ def extras(data_dir: Path) -> None:
     choices: dict[str, Any] = {}
     for action in build_parser()._subparsers._group_actions:  # type: ignore[union-attr]
         choices.update(getattr(action, "choices", None) or {})
-    wanted = [("portfolio", ["portfolio"]), ("report", ["report", "export"])]
-    missing = [name for name, _ in wanted if name not in choices]
-    for name, argv in wanted:
-        if name in missing:
-            continue
-        cmd = [sys.executable, "-m", "gateway", *argv, "--data-dir", str(data_dir)]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-        print(f"\n== fixvenue {' '.join(argv)}")
+    base = [sys.executable, "-m", "gateway"]
+    if "portfolio" in choices:
+        done = subprocess.run(
+            [*base, "portfolio", "--data-dir", str(data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        print("\n== fixvenue portfolio")
         print((done.stdout or done.stderr).rstrip())
+    if "report" in choices:
+        out = Path(tempfile.mkdtemp(prefix="fixvenue-demo-report-")) / "trades.csv"
+        today = datetime.now(UTC).date().isoformat()
+        done = subprocess.run(
+            [*base, "report", "export", "--data-dir", str(data_dir), "--from", today]
+            + ["--to", today, "--kind", "trades", "--format", "csv", "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        print("\n== fixvenue report export --kind trades")
+        if done.returncode == 0 and out.exists():
+            print(f"regulatory trade report: {out}")
+        else:
+            print(f"(report export failed: {(done.stderr or done.stdout).strip()})")
+    missing = [name for name in ("portfolio", "report") if name not in choices]
     if missing:
         print(
             f"\n(no `fixvenue {'` / `fixvenue '.join(missing)}` in this build: "

@@ -28,8 +28,18 @@ from venue.types import Side
 class _Sym:
     """Pre-bound children of one symbol."""
 
-    __slots__ = ("accepted", "filled", "canceled", "expired", "replaced", "rejected")
-    __slots__ += ("trades", "qty", "notional", "tick")
+    __slots__ = (
+        "accepted",
+        "filled",
+        "canceled",
+        "expired",
+        "replaced",
+        "rejected",
+        "trades",
+        "qty",
+        "notional",
+        "tick",
+    )
 
     def __init__(self, m: VenueMetrics, symbol: str, tick: float) -> None:
         o = m.orders

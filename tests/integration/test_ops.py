@@ -201,4 +201,6 @@ def test_demo_exits_zero_with_the_expected_fills() -> None:
     assert "filled 30 @ 99.50  leaves 20 cum 30" in out
     assert "CANCELED" in out
     assert "CLIENT1: 3 fills, 130 shares" in out and "CLIENT2: 3 fills, 130 shares" in out
+    assert "== fixvenue portfolio" in out and "FIRM1" in out
+    assert "regulatory trade report: " in out
     assert "demo done" in out
