@@ -193,6 +193,47 @@ class Book:
             else:
                 nx.prev = p
 
+    def merge_by_priority(self, orders: list[Order]) -> None:
+        """Put resting orders (prices and displays set, sorted by priority) each at its
+        place by priority in its level, not at the back: one pass over each level however
+        many orders join it."""
+        # (side, price) -> the first order of that level not known to be older than the
+        # orders still to come (None: the end of the level).
+        cursors: dict[tuple[bool, int], Order | None] = {}
+        for o in orders:
+            price = o.price
+            assert price is not None
+            if o.is_buy:
+                levels, key = self.bids, -price
+            else:
+                levels, key = self.asks, price
+            lvl = levels.get(key)
+            if lvl is None:
+                lvl = levels[key] = Level(price)
+            ck = (o.is_buy, price)
+            cur = cursors.get(ck, lvl.head)
+            prio = o.priority
+            while cur is not None and cur.priority < prio:
+                cur = cur.next
+            # Link `o` in before `cur` (at the back when `cur` is None).
+            prv = lvl.tail if cur is None else cur.prev
+            o.prev = prv
+            o.next = cur
+            if prv is None:
+                lvl.head = o
+            else:
+                prv.next = o
+            if cur is None:
+                lvl.tail = o
+            else:
+                cur.prev = o
+            cursors[ck] = cur
+            lvl.qty += o.display
+            lvl.hidden += o.leaves - o.display
+            lvl.count += 1
+            o.level = lvl
+            self.orders[o.id] = o
+
     def remove(self, o: Order) -> None:
         """Unlink a resting order; drops its level when it empties."""
         lvl = o.level

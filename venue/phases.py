@@ -59,11 +59,8 @@ class PhaseMixin(Matcher):
         sym.phase = new
         if old in _OPENING and new not in _OPENING and new is not P.HALTED:
             self._expire_where(sym, lambda o: o.tif is TimeInForce.AT_OPEN)
-        if new is P.CLOSING_AUCTION:
-            for oid in sorted(sym.pool):
-                o = sym.pool.pop(oid)
-                o.status = o.status.NEW
-                self._rest(sym, o)
+        if new is P.CLOSING_AUCTION and sym.pool:
+            self._rest_pool(sym)
         if old is P.CLOSING_AUCTION and new is not P.HALTED:
             self._expire_where(sym, lambda o: o.tif is TimeInForce.AT_CLOSE)
         if new is P.CLOSED:
@@ -73,6 +70,19 @@ class PhaseMixin(Matcher):
             last = sym.stats.last_price
             self._collect_triggers(sym, last, last)
             self._drain_triggers(sym)
+
+    def _rest_pool(self, sym: SymbolState) -> None:
+        """The waiting at-the-close orders join the book when the closing auction starts,
+        each at its place by time priority within its level (an order entered before a
+        resting order at the same price stays ahead of it)."""
+        orders = sorted(sym.pool.values(), key=lambda o: o.priority)
+        sym.pool.clear()
+        for o in orders:
+            o.status = o.status.NEW
+            mf = o.max_floor
+            o.display = o.leaves if mf is None or mf > o.leaves else mf
+            self._touch(sym, o.is_buy, o.price)  # type: ignore[arg-type]
+        sym.book.merge_by_priority(orders)
 
     def _expire_where(self, sym: SymbolState, pred: object) -> None:
         assert callable(pred)

@@ -16,6 +16,7 @@ from venue.commands import (
     ExpireOrders,
     Halt,
     NewOrder,
+    ReplaceOrder,
     Resume,
     SetPhase,
 )
@@ -164,3 +165,26 @@ def test_restore_is_silent_and_continues_identically() -> None:
     cmd = NewOrder(symbol="X", side=B, qty=20, price=101)
     assert b.submit(cmd, NOW) == a.engine.submit(cmd, NOW)
     assert kinds(b.submit(cmd, NOW))[0] == "Accepted"
+
+
+def test_closing_auction_keeps_time_priority_of_at_close_orders() -> None:
+    sim = Sim()
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # 1: waits outside the book
+    sim.order(S, 5, 100)  # 2: rests, newer than 1
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # 3: newer than 2
+    sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))  # invariants checked
+    assert [o for _, o, _ in sim.book(S)] == [1, 2, 3]
+    sim.order(B, 7, 100)  # 4
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CLOSED))
+    # The older at-the-close order fills first, then the regular order, in time priority.
+    assert trades(evs) == [(1, 4, 100, 5), (2, 4, 100, 2)]
+
+
+def test_closing_auction_orders_replaced_while_waiting_join_by_priority() -> None:
+    sim = Sim()
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # 1
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # 2
+    sim.order(S, 5, 100)  # 3
+    sim.do(ReplaceOrder(order_id=1, qty=6, price=100))  # 1 loses its priority
+    sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
+    assert [o for _, o, _ in sim.book(S)] == [2, 3, 1]
