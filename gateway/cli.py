@@ -178,6 +178,7 @@ async def serve(
             store=store,
             router=app,
             commit=commit,
+            has_pending=lambda: bool(app.pending),
             listen=ListenOptions(
                 host=listen.host,
                 port=listen.port,

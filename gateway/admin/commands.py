@@ -142,6 +142,7 @@ def install_builtins(
 
     def phase_command(cmd: vc.Command, symbol: str) -> dict[str, Any]:
         app.operator(cmd, shell.clock(), shell)
+        shell.flusher.request()  # journaled even when nobody was told
         return {"symbol": symbol, "phase": app.engine.phase(symbol).name.lower()}
 
     def halt(args: dict[str, Any]) -> dict[str, Any]:

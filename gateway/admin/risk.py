@@ -49,6 +49,7 @@ def install_risk(
         engine()
         try:
             cancelled = app.kill(target, shell.clock(), shell)
+            shell.flusher.request()  # journaled even when nobody was told
         except KeyError:
             raise AdminError(404, f"unknown firm or account {target!r}") from None
         log.warning("kill_switch", target=target, cancelled=cancelled)

@@ -48,8 +48,12 @@ class Flusher:
         *,
         interval_s: float = 0.0,
         on_commit: Callable[[int], None] | None = None,
+        has_pending: Callable[[], bool] | None = None,
     ) -> None:
         self._loop = loop
+        # Rows of the application layer (journal, orders, ...) wait in the application;
+        # a command that told nobody (a halt with no subscribers) still has to commit.
+        self._has_pending = has_pending
         self._commit = commit
         self._interval_s = interval_s
         self._touched: dict[Flushable, None] = {}
@@ -59,6 +63,10 @@ class Flusher:
     def touch(self, conn: Flushable) -> None:
         """Note that `conn` has output (or state) to flush at the end of this turn."""
         self._touched[conn] = None
+        self.request()
+
+    def request(self) -> None:
+        """Schedule a flush at the end of this turn (also with no connection touched)."""
         if not self._scheduled:
             self._scheduled = True
             if self._interval_s > 0:
@@ -74,7 +82,8 @@ class Flusher:
         """Commit the records of every touched connection, then write their bytes."""
         self._scheduled = False
         touched, self._touched = self._touched, {}
-        if not touched:
+        app_pending = self._has_pending is not None and self._has_pending()
+        if not touched and not app_pending:
             return
         outputs: list[tuple[Flushable, bytes]] = []
         batch: list[StoreRecord] = []
@@ -83,7 +92,7 @@ class Flusher:
             batch.extend(records)
             if data:
                 outputs.append((conn, data))
-        if batch:
+        if batch or app_pending:
             try:
                 self._commit(batch)
             except Exception:

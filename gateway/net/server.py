@@ -59,6 +59,7 @@ class Acceptor:
         store: MessageStore,
         router: AppRouter | None = None,
         commit: Callable[[list[StoreRecord]], None] | None = None,
+        has_pending: Callable[[], bool] | None = None,
         listen: ListenOptions | None = None,
         limits: NetLimits | None = None,
         new_session: SessionFactory = FixSession,
@@ -68,6 +69,7 @@ class Acceptor:
         self._store = store
         self._router: AppRouter = router or Router()
         self._commit = commit or store.write
+        self._has_pending = has_pending
         self._tick: asyncio.TimerHandle | None = None
         self._listen = listen or ListenOptions()
         self._limits = limits or NetLimits()
@@ -78,7 +80,12 @@ class Acceptor:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        flusher = Flusher(loop, self._commit, interval_s=self._listen.flush_interval_s)
+        flusher = Flusher(
+            loop,
+            self._commit,
+            interval_s=self._listen.flush_interval_s,
+            has_pending=self._has_pending,
+        )
         self.shell = shell = Shell(
             loop=loop,
             registry=SessionRegistry(self._sessions),
@@ -107,6 +114,7 @@ class Acceptor:
             shell.router.tick(shell.clock(), shell)
         except Exception:
             log.exception("internal_error", where="router.tick")
+        shell.flusher.request()  # what the tick decided commits even if it told nobody
         if not shell.shutting_down:
             self._tick = shell.loop.call_later(self._listen.tick_interval_s, self._on_tick)
 
