@@ -93,24 +93,79 @@ class OrderView:
     def info(self) -> OrderInfo:
         return self._o.info
 
-    order_id = property(lambda self: self._o.id)
-    symbol = property(lambda self: self._o.info.symbol)
-    side = property(lambda self: self._o.side)
-    ord_type = property(lambda self: self._o.ord_type)
-    tif = property(lambda self: self._o.tif)
-    qty = property(lambda self: self._o.qty)
-    leaves_qty = property(lambda self: self._o.leaves)
-    display_qty = property(lambda self: self._o.display)
-    cum_qty = property(lambda self: self._o.cum)
-    notional = property(lambda self: self._o.notional)
-    price = property(lambda self: self._o.price)
-    stop_price = property(lambda self: self._o.stop_price)
-    status = property(lambda self: self._o.status)
-    priority = property(lambda self: self._o.priority)
-    owner = property(lambda self: self._o.info.owner)
-    firm = property(lambda self: self._o.info.firm)
-    account = property(lambda self: self._o.info.account)
-    client_ref = property(lambda self: self._o.info.client_ref)
+    # Plain `property` methods: `name = property(lambda ...)` class attributes become
+    # instance-attribute defaults when the class is compiled with mypyc.
+    @property
+    def order_id(self) -> int:
+        return self._o.id
+
+    @property
+    def symbol(self) -> str:
+        return self._o.info.symbol
+
+    @property
+    def side(self) -> Side:
+        return self._o.side
+
+    @property
+    def ord_type(self) -> OrdType:
+        return self._o.ord_type
+
+    @property
+    def tif(self) -> TimeInForce:
+        return self._o.tif
+
+    @property
+    def qty(self) -> int:
+        return self._o.qty
+
+    @property
+    def leaves_qty(self) -> int:
+        return self._o.leaves
+
+    @property
+    def display_qty(self) -> int:
+        return self._o.display
+
+    @property
+    def cum_qty(self) -> int:
+        return self._o.cum
+
+    @property
+    def notional(self) -> int:
+        return self._o.notional
+
+    @property
+    def price(self) -> int | None:
+        return self._o.price
+
+    @property
+    def stop_price(self) -> int | None:
+        return self._o.stop_price
+
+    @property
+    def status(self) -> OrderStatus:
+        return self._o.status
+
+    @property
+    def priority(self) -> int:
+        return self._o.priority
+
+    @property
+    def owner(self) -> str:
+        return self._o.info.owner
+
+    @property
+    def firm(self) -> str:
+        return self._o.info.firm
+
+    @property
+    def account(self) -> str:
+        return self._o.info.account
+
+    @property
+    def client_ref(self) -> str:
+        return self._o.info.client_ref
 
 
 class Level:
