@@ -1,0 +1,53 @@
+"""Optional mypyc build of the venue core (everything else is in pyproject.toml).
+
+Default (`pip install .`, `pip install -e .`): pure Python, no extension modules.
+
+Opt-in, compiled with mypyc (needs mypy in the installing environment, hence no build
+isolation; see venue/BENCHMARKS.md, "mypyc build"):
+
+    FIXVENUE_MYPYC=1 pip install --no-build-isolation -e '.[test]'
+
+An editable compiled install leaves `venue/*.so` (and a `*__mypyc*.so` runtime at the
+repository root) in the source tree; they shadow the `.py` files until deleted. Go back
+to pure Python with `pip install -e '.[test]'` and `rm -f venue/*.so *__mypyc*.so`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from setuptools import setup
+
+#: Compiled with FIXVENUE_MYPYC=1. Not compiled: `venue.events` (its NamedTuples stay
+#: Python classes anyway, and the `__eq__`/`__ne__`/`__hash__` functions it assigns to them
+#: would become native functions, which do not bind as methods), `venue.bench` and the
+#: `venue.reference` test oracle.
+MYPYC_MODULES = [
+    "venue/types.py",
+    "venue/commands.py",
+    "venue/instruments.py",
+    "venue/book.py",
+    "venue/marketdata.py",
+    "venue/matching.py",
+    "venue/auction.py",
+    "venue/phases.py",
+    "venue/recovery.py",
+    "venue/engine.py",
+]
+
+
+def _ext_modules() -> list[Any]:
+    if os.environ.get("FIXVENUE_MYPYC", "").strip().lower() not in ("1", "true", "yes", "on"):
+        return []
+    try:
+        from mypyc.build import mypycify
+    except ImportError as exc:  # pragma: no cover - build-time message only
+        raise SystemExit(
+            "FIXVENUE_MYPYC=1 needs mypy (with mypyc) in the build environment: "
+            "pip install mypy, then pip install --no-build-isolation ..."
+        ) from exc
+    return list(mypycify(MYPYC_MODULES, opt_level="3"))
+
+
+setup(ext_modules=_ext_modules())
