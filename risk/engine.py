@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from risk.checks import MICRO, Reject, money, reject, to_units
-from risk.exposure import Exposure, OpenOrder
+from risk.exposure import BUY, KEY, LEAVES, PER, QTY, Exposure, OpenOrder
 from risk.limits import Check, LimitBook, Limits
 from risk.throttle import SlidingWindow
 from venue.commands import NewOrder, ReplaceOrder
@@ -56,6 +56,7 @@ REPLACE_CHECKS = (
     Check.CREDIT,
     Check.POSITION,
 )
+_LIMIT, _BUY_SIDE = OrdType.LIMIT, Side.BUY
 _PROTECTED_TIF = {TimeInForce.FOK: TimeInForce.FOK}  # every other market order: IOC
 
 
@@ -64,7 +65,7 @@ class _Rules:
 
     __slots__ = (
         "max_qty", "max_notional", "collar_ticks", "collar_num", "collar_den", "collar_desc",
-        "position", "restricted", "short_restricted", "dup_window", "credit", "unit",
+        "position", "restricted", "short_restricted", "dup_window", "credit", "unit", "plain",
     )  # fmt: skip
 
     def __init__(self, order: Limits, firm: Limits, inst: Instrument, book: LimitBook) -> None:
@@ -94,6 +95,8 @@ class _Rules:
         self.short_restricted = inst.symbol in order.short_sale_restricted
         self.dup_window = order.duplicate_window_s
         self.credit = to_units(firm.credit_limit)
+        #: Nothing but the size, collar, credit and position checks apply (the fast path).
+        self.plain = not (self.restricted or self.short_restricted or self.dup_window)
 
     def width(self, reference: int) -> int:
         if self.collar_ticks is not None:
@@ -115,6 +118,9 @@ class RiskEngine:
         self.instruments: dict[str, Instrument] = {i.symbol: i for i in instruments}
         self._refs = {s: i.reference_ticks for s, i in self.instruments.items()}
         self.exposure = Exposure({s: _unit(i) for s, i in self.instruments.items()}, self._ref)
+        #: Feed the venue's events (every event list, live and replayed).
+        self.on_events: Callable[[Iterable[Any]], None] = self.exposure.apply
+        self._last = self.exposure.last_price
         self.limits = limits
         self._rules: dict[tuple[str, str, str], _Rules] = {}
         self._windows: dict[str, SlidingWindow] = {}
@@ -122,6 +128,7 @@ class RiskEngine:
         self._recent_order: deque[tuple[float, tuple[Any, ...]]] = deque()
         self.killed_firms: set[str] = set()
         self.killed_accounts: set[str] = set()
+        self._any_killed = False
         # decision counters (read by the metrics layer)
         self.orders_evaluated = 0
         self.order_rejects: dict[Check, int] = dict.fromkeys(NEW_ORDER_CHECKS, 0)
@@ -142,6 +149,7 @@ class RiskEngine:
             self.killed_firms.add(firm)
         if account is not None:
             self.killed_accounts.add(account)
+        self._any_killed = bool(self.killed_firms or self.killed_accounts)
 
     def release(self, *, firm: str | None = None, account: str | None = None) -> bool:
         """Lift a kill switch; False if it was not set."""
@@ -152,12 +160,10 @@ class RiskEngine:
         if account is not None and account in self.killed_accounts:
             self.killed_accounts.discard(account)
             found = True
+        self._any_killed = bool(self.killed_firms or self.killed_accounts)
         return found
 
     # -- events ---------------------------------------------------------------------------
-    def on_events(self, events: Iterable[Any]) -> None:
-        self.exposure.apply(events)
-
     def new_day(self) -> None:
         self.exposure.new_day()
 
@@ -178,7 +184,12 @@ class RiskEngine:
             window = self._windows[session_id] = SlidingWindow(
                 lim.throttle_msgs, lim.throttle_window_s
             )
-        if window.admit(now):
+        times = window.times  # SlidingWindow.admit, inlined (hot path)
+        horizon = now - window.window_s
+        while times and times[0] <= horizon:
+            times.popleft()
+        if len(times) < window.limit:
+            times.append(now)
             self.messages_admitted += 1
             return None
         self.messages_throttled += 1
@@ -207,9 +218,47 @@ class RiskEngine:
     def evaluate(self, cmd: NewOrder, now: float) -> NewOrder | Reject:
         """The order to submit (a market order becomes a protective limit) or a Reject."""
         self.orders_evaluated += 1
-        rules = self._rules_for(cmd.firm, cmd.account, cmd.symbol)
+        firm, symbol = cmd.firm, cmd.symbol
+        rules = self._rules.get((firm, cmd.account, symbol))
         if rules is None:
-            return cmd  # unknown symbol: the venue rejects it
+            rules = self._rules_for(firm, cmd.account, symbol)
+            if rules is None:
+                return cmd  # unknown symbol: the venue rejects it
+        price = cmd.price
+        if (
+            rules.plain
+            and not self._any_killed
+            and cmd.ord_type is _LIMIT
+            and price is not None
+            and cmd.qty <= rules.max_qty
+        ):
+            # The fast path: a plain limit order that passes every check. Anything else
+            # (or a refusal) goes through `_check_new`, which words the reject.
+            ref = self._last.get(symbol)
+            if ref is None:
+                ref = self._refs.get(symbol)
+            if ref is not None:
+                w = rules.collar_ticks
+                if w is None:
+                    w = ref * rules.collar_num // rules.collar_den
+                if ref - w <= price <= ref + w:
+                    qty = cmd.qty
+                    notional = qty * price * rules.unit
+                    ex = self.exposure
+                    if (
+                        notional <= rules.max_notional
+                        and ex.open_notional.get(firm, 0)
+                        + ex.filled_notional.get(firm, 0)
+                        + notional
+                        <= rules.credit
+                    ):
+                        key = (firm, cmd.account, symbol)
+                        pos = ex.position.get(key, 0)
+                        if cmd.side is _BUY_SIDE:
+                            if pos + ex.open_buy.get(key, 0) + qty <= rules.position:
+                                return cmd
+                        elif pos - ex.open_sell.get(key, 0) - qty >= -rules.position:
+                            return cmd
         verdict = self._check_new(cmd, rules, now)
         if type(verdict) is Reject:
             self.order_rejects[verdict.check] += 1
@@ -365,23 +414,26 @@ class RiskEngine:
         return verdict
 
     def _check_replace(self, cmd: ReplaceOrder, rec: OpenOrder) -> Reject | None:
-        firm, account, symbol = rec.key
+        key: tuple[str, str, str] = rec[KEY]
+        firm, account, symbol = key
+        rules = self._rules_for(firm, account, symbol)
+        assert rules is not None
+        old_hold = rec[PER] // rules.unit
+        old_leaves: int = rec[LEAVES]
         if self.killed_firms or self.killed_accounts:
             killed = self._killed(firm, account)
             if killed is not None:
                 return killed
-        rules = self._rules_for(firm, account, symbol)
-        assert rules is not None
         if cmd.qty > rules.max_qty:
             return reject(
                 Check.ORDER_QTY,
                 f"order quantity {cmd.qty} exceeds the maximum order quantity {rules.max_qty}",
             )
-        if cmd.price is not None and rec.hold != cmd.price:
+        if cmd.price is not None and old_hold != cmd.price:
             bad = self._collar(symbol, cmd.price, rules, cmd.stop_price)
             if bad is not None:
                 return bad
-        hold = cmd.price if cmd.price is not None else (cmd.stop_price or rec.hold)
+        hold = cmd.price if cmd.price is not None else (cmd.stop_price or old_hold)
         notional = cmd.qty * hold * rules.unit
         if notional > rules.max_notional:
             return reject(
@@ -389,8 +441,8 @@ class RiskEngine:
                 f"order notional {money(notional)} exceeds the maximum order notional "
                 f"{money(rules.max_notional)}",
             )
-        leaves = max(0, cmd.qty - (rec.qty - rec.leaves))
-        added = leaves * hold * rules.unit - rec.leaves * rec.hold * rules.unit
+        leaves = max(0, cmd.qty - (rec[QTY] - old_leaves))
+        added = leaves * hold * rules.unit - old_leaves * rec[PER]
         used = self.exposure.used_credit(firm)
         if added > 0 and used + added > rules.credit:
             return reject(
@@ -398,8 +450,8 @@ class RiskEngine:
                 f"open + filled notional {money(used + added)} would exceed the credit "
                 f"limit {money(rules.credit)} of firm {firm}",
             )
-        more = leaves - rec.leaves
-        return self._position(rec.buy, rec.key, more, rules) if more > 0 else None
+        more = leaves - old_leaves
+        return self._position(rec[BUY], key, more, rules) if more > 0 else None
 
     # -- metrics ----------------------------------------------------------------------------
     def counts(self) -> dict[tuple[str, str], int]:

@@ -4,8 +4,8 @@ Role: the "release" side of pre-trade risk. The engine's events (accepted orders
 cancels, replaces, expiries) are applied here, live and during the journal replay, so the
 state after a restart is the state before it. Pure: no I/O, no clock.
 
-Money is an integer number of micro-units of the currency (``unit`` = the tick size in
-micro-units, so ``price_ticks * qty * unit`` is exact); quantities are ints.
+Money is an integer number of micro-units of the currency (``units[symbol]`` = the tick
+size in micro-units, so ``price_ticks * qty * unit`` is exact); quantities are ints.
 
 Invariants (checked by ``check_invariants`` and the property tests):
 - ``open_notional[firm]`` = sum over the firm's live orders of leaves * hold price * unit;
@@ -15,6 +15,10 @@ Invariants (checked by ``check_invariants`` and the property tests):
   price when it was accepted; it changes only on a replace;
 - ``filled_notional`` and ``position`` are intraday: ``new_day`` clears them (the venue's
   end of trading day); ``position`` is the net filled quantity (buys - sells).
+
+An open order is a small list (cheaper to build than an object on the hot path), indexed
+by ``KEY, BUY, QTY, LEAVES, PER``: (firm, account, symbol), is a buy, total quantity,
+leaves, and hold price * unit (the notional of one unit of quantity).
 """
 
 from __future__ import annotations
@@ -26,23 +30,12 @@ from venue import events as ve
 from venue.types import Side
 
 Key = tuple[str, str, str]  # (firm, account, symbol)
+OpenOrder = list[Any]  # [KEY, BUY, QTY, LEAVES, PER]
+KEY, BUY, QTY, LEAVES, PER = range(5)
 
-
-class OpenOrder:
-    """The risk view of one live order."""
-
-    __slots__ = ("firm", "key", "buy", "qty", "leaves", "hold", "unit")
-
-    def __init__(
-        self, firm: str, key: Key, buy: bool, qty: int, leaves: int, hold: int, unit: int
-    ) -> None:
-        self.firm = firm
-        self.key = key
-        self.buy = buy
-        self.qty = qty
-        self.leaves = leaves
-        self.hold = hold
-        self.unit = unit
+_ACCEPTED, _TRADE, _BOOK = ve.Accepted, ve.Trade, ve.BookChanged
+_CANCELLED, _EXPIRED, _REPLACED, _AUCTION = ve.Cancelled, ve.Expired, ve.Replaced, ve.AuctionResult
+_BUY = Side.BUY
 
 
 class Exposure:
@@ -71,21 +64,20 @@ class Exposure:
     def apply(self, events: Iterable[Any]) -> None:
         for e in events:
             t = type(e)
-            if t is ve.BookChanged:
+            if t is _BOOK:
                 continue
-            if t is ve.Accepted:
+            if t is _ACCEPTED:
                 self._open(e.order, e.leaves_qty)
-            elif t is ve.Trade:
+            elif t is _TRADE:
                 self._fill(e.maker, e.maker_leaves, e.qty, e.price)
                 self._fill(e.taker, e.taker_leaves, e.qty, e.price)
                 self.last_price[e.symbol] = e.price
-            elif t is ve.Cancelled or t is ve.Expired:
+            elif t is _CANCELLED or t is _EXPIRED:
                 self._close(e.order.order_id)
-            elif t is ve.Replaced:
+            elif t is _REPLACED:
                 self._close(e.order.order_id)
-                if e.leaves_qty:
-                    self._open(e.order, e.leaves_qty)
-            elif t is ve.AuctionResult and e.price is not None:
+                self._open(e.order, e.leaves_qty)
+            elif t is _AUCTION and e.price is not None:
                 self.last_price[e.symbol] = e.price
 
     def new_day(self) -> None:
@@ -104,32 +96,37 @@ class Exposure:
     def _open(self, o: ve.OrderInfo, leaves: int) -> None:
         if leaves <= 0:
             return
-        unit = self.units.get(o.symbol, 0)
-        key = (o.firm, o.account, o.symbol)
-        buy = o.side is Side.BUY
-        rec = OpenOrder(o.firm, key, buy, o.qty, leaves, self.hold_price(o), unit)
-        self.orders[o.order_id] = rec
-        _add(self.open_notional, o.firm, leaves * rec.hold * unit)
-        _add(self.open_buy if buy else self.open_sell, key, leaves)
+        price = o.price
+        per = (self.hold_price(o) if price is None else price) * self.units.get(o.symbol, 0)
+        firm = o.firm
+        key = (firm, o.account, o.symbol)
+        buy = o.side is _BUY
+        self.orders[o.order_id] = [key, buy, o.qty, leaves, per]
+        on = self.open_notional
+        if per:
+            on[firm] = on.get(firm, 0) + leaves * per
+        side = self.open_buy if buy else self.open_sell
+        side[key] = side.get(key, 0) + leaves
 
     def _close(self, order_id: int) -> None:
         rec = self.orders.pop(order_id, None)
         if rec is not None:
-            self._release(rec, rec.leaves)
+            self._release(rec, rec[LEAVES])
 
     def _release(self, rec: OpenOrder, qty: int) -> None:
-        rec.leaves -= qty
-        _add(self.open_notional, rec.firm, -qty * rec.hold * rec.unit)
-        _add(self.open_buy if rec.buy else self.open_sell, rec.key, -qty)
+        rec[LEAVES] -= qty
+        key = rec[KEY]
+        _add(self.open_notional, key[0], -qty * rec[PER])
+        _add(self.open_buy if rec[BUY] else self.open_sell, key, -qty)
 
     def _fill(self, o: ve.OrderInfo, leaves: int, qty: int, price: int) -> None:
         rec = self.orders.get(o.order_id)
         if rec is not None:
-            self._release(rec, rec.leaves - leaves)
+            self._release(rec, rec[LEAVES] - leaves)
             if leaves == 0:
                 del self.orders[o.order_id]
         _add(self.filled_notional, o.firm, qty * price * self.units.get(o.symbol, 0))
-        _add(self.position, (o.firm, o.account, o.symbol), qty if o.side is Side.BUY else -qty)
+        _add(self.position, (o.firm, o.account, o.symbol), qty if o.side is _BUY else -qty)
 
     def check_invariants(self) -> None:
         """Recompute the open maps from the live orders and compare (tests)."""
@@ -137,9 +134,9 @@ class Exposure:
         buy: dict[Key, int] = {}
         sell: dict[Key, int] = {}
         for rec in self.orders.values():
-            assert rec.leaves > 0, "a closed order is still held"
-            _add(notional, rec.firm, rec.leaves * rec.hold * rec.unit)
-            _add(buy if rec.buy else sell, rec.key, rec.leaves)
+            assert rec[LEAVES] > 0, "a closed order is still held"
+            _add(notional, rec[KEY][0], rec[LEAVES] * rec[PER])
+            _add(buy if rec[BUY] else sell, rec[KEY], rec[LEAVES])
         assert notional == self.open_notional, (notional, self.open_notional)
         assert buy == self.open_buy and sell == self.open_sell
 
