@@ -477,7 +477,7 @@ class Engine(RecoveryMixin, PhaseMixin):
             book.orders[oid] = o
             if self._md_events:
                 if self._dirty or self._triggers:
-                    self._touch(sym, is_buy, price)
+                    self._touch(sym, is_buy, price, lvl.count > 1)
                 else:
                     # The only level this command changed: emit its BookChanged now,
                     # exactly as `_flush_md` would at the end of the command.

@@ -88,9 +88,10 @@ class SymbolState:
         self.band = inst.band(inst.reference_ticks)
         # Without a band configuration `band` is always None: nothing to refresh.
         self.banded = inst.band_ticks is not None or inst.band_pct is not None
-        # Prices whose displayed level changed during the current command (market data).
-        self.touched_bids: dict[int, None] = {}
-        self.touched_asks: dict[int, None] = {}
+        # Prices whose displayed level changed during the current command (market data),
+        # each with whether the level was on the book when the command started.
+        self.touched_bids: dict[int, bool] = {}
+        self.touched_asks: dict[int, bool] = {}
         self.dirty = False
 
     @property
@@ -123,22 +124,24 @@ class Matcher:
 
     # -- bookkeeping ---------------------------------------------------------------------
 
-    def _touch(self, sym: SymbolState, is_buy: bool, price: int) -> None:
+    def _touch(self, sym: SymbolState, is_buy: bool, price: int, existed: bool = True) -> None:
         """Note a changed price level for the market-data flush (nothing when market-data
-        events are off: the touch sets only feed `BookChanged`)."""
+        events are off: the touch sets only feed `BookChanged`). `existed`: whether the
+        level was on the book before this change (False when the change created it); only
+        the first touch of a level in a command counts."""
         if not self._md_events:
             return
         if not sym.dirty:
             sym.dirty = True
             self._dirty.append(sym)
-        if is_buy:
-            sym.touched_bids[price] = None
-        else:
-            sym.touched_asks[price] = None
+        touched = sym.touched_bids if is_buy else sym.touched_asks
+        if price not in touched:
+            touched[price] = existed
 
     def _flush_md(self) -> None:
         """Emit one BookChanged per touched level, with its state after the command:
-        per instrument in first-touch order, bids then asks, each in first-touch order."""
+        per instrument in first-touch order, bids then asks, each in first-touch order.
+        A level both created and gone within the command was never shown: nothing."""
         out = self._out
         append = out.append
         s = self._seq
@@ -148,23 +151,27 @@ class Matcher:
             touched = sym.touched_bids
             if touched:
                 get = sym.book.bids.get
-                for px in touched:
-                    s += 1
+                for px, existed in touched.items():
                     lvl = get(-px)
                     if lvl is None:
-                        append(_new(BookChanged, (s, symbol, _BUY, px, 0, 0)))
+                        if existed:
+                            s += 1
+                            append(_new(BookChanged, (s, symbol, _BUY, px, 0, 0)))
                     else:
+                        s += 1
                         append(_new(BookChanged, (s, symbol, _BUY, px, lvl.qty, lvl.count)))
                 touched.clear()
             touched = sym.touched_asks
             if touched:
                 get = sym.book.asks.get
-                for px in touched:
-                    s += 1
+                for px, existed in touched.items():
                     lvl = get(px)
                     if lvl is None:
-                        append(_new(BookChanged, (s, symbol, _SELL, px, 0, 0)))
+                        if existed:
+                            s += 1
+                            append(_new(BookChanged, (s, symbol, _SELL, px, 0, 0)))
                     else:
+                        s += 1
                         append(_new(BookChanged, (s, symbol, _SELL, px, lvl.qty, lvl.count)))
                 touched.clear()
         self._seq = s
@@ -181,7 +188,9 @@ class Matcher:
         mf = o.max_floor
         o.display = o.leaves if mf is None or mf > o.leaves else mf
         sym.book.add(o)
-        self._touch(sym, o.is_buy, o.price)  # type: ignore[arg-type]
+        lvl = o.level
+        assert lvl is not None
+        self._touch(sym, o.is_buy, lvl.price, lvl.count > 1)
 
     def _unlink(self, sym: SymbolState, o: Order) -> None:
         """Take a live order out of wherever it waits (book, stops, pool)."""
@@ -224,7 +233,8 @@ class Matcher:
     # -- fills ---------------------------------------------------------------------------
 
     def _fill_resting(self, sym: SymbolState, o: Order, q: int, px: int) -> None:
-        """Fill `q` of a resting order at `px`; refill an iceberg peak at the back."""
+        """Fill `q` of a resting order at `px` (its level's price in continuous trading,
+        the auction price in an uncross); refill an iceberg peak at the back."""
         lvl = o.level
         assert lvl is not None
         o.leaves -= q
@@ -253,7 +263,9 @@ class Matcher:
                 o.priority = self._prio
                 sym.book.move_to_back(o)
                 o.status = _PARTIAL
-        self._touch(sym, o.is_buy, px)
+        # The order's own level changed (in an auction uncross `px` is the one auction
+        # price, not the level's).
+        self._touch(sym, o.is_buy, lvl.price)
 
     def _trade(
         self, sym: SymbolState, maker: Order, taker: Order, q: int, px: int, aggressor: Side | None
@@ -357,7 +369,8 @@ class Matcher:
                         if not sym.dirty:
                             sym.dirty = True
                             self._dirty.append(sym)
-                        touched[px] = None
+                        if px not in touched:
+                            touched[px] = True
                 t.leaves = tl - q
                 t.cum += q
                 t.notional += q * px

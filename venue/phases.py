@@ -77,12 +77,15 @@ class PhaseMixin(Matcher):
         resting order at the same price stays ahead of it)."""
         orders = sorted(sym.pool.values(), key=lambda o: o.priority)
         sym.pool.clear()
+        book = sym.book
         for o in orders:
             o.status = o.status.NEW
             mf = o.max_floor
             o.display = o.leaves if mf is None or mf > o.leaves else mf
-            self._touch(sym, o.is_buy, o.price)  # type: ignore[arg-type]
-        sym.book.merge_by_priority(orders)
+            px = o.price
+            assert px is not None
+            self._touch(sym, o.is_buy, px, (-px in book.bids) if o.is_buy else (px in book.asks))
+        book.merge_by_priority(orders)
 
     def _expire_where(self, sym: SymbolState, pred: object) -> None:
         assert callable(pred)

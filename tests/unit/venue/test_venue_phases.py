@@ -152,6 +152,30 @@ def test_market_data_views_and_events() -> None:
     assert seqs == list(range(1, len(seqs) + 1))
 
 
+def test_auction_uncross_reports_every_level_it_changes() -> None:
+    sim = Sim(Instrument(symbol="X", initial_phase=Phase.PRE_OPEN))
+    sim.order(B, 10, 102)
+    sim.order(S, 6, 99)
+    sim.order(S, 6, 101)
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CONTINUOUS))  # uncross at 101
+    assert [(e.side, e.price, e.qty, e.orders) for e in evs if isinstance(e, BookChanged)] == [
+        (B, 102, 0, 0),
+        (S, 99, 0, 0),
+        (S, 101, 2, 1),
+    ]
+
+
+def test_level_created_and_gone_in_one_command_is_not_reported() -> None:
+    sim = Sim()
+    sim.order(S, 1, 96, ord_type=OrdType.STOP_LIMIT, stop_price=96)  # 1
+    sim.order(S, 7, 96)  # 2
+    # 3 takes 2, rests 1 at 96 and triggers 1, which takes that 1: the bid level at 96
+    # never shows.
+    evs = sim.order(B, 8, 96)
+    assert trades(evs) == [(2, 3, 96, 7), (3, 1, 96, 1)]
+    assert [(e.side, e.price, e.qty) for e in evs if isinstance(e, BookChanged)] == [(S, 96, 0)]
+
+
 def test_restore_is_silent_and_continues_identically() -> None:
     a = Sim()
     a.order(S, 10, 100, max_floor=3)
