@@ -859,11 +859,17 @@ class Engine(RecoveryMixin, PhaseMixin):
             self._touch(sym, o.is_buy, lvl.price)
             self._emit_replaced(o, old, False)
             return
+        # A resting order that gets here loses its priority. A waiting one (stop, or
+        # at-the-close order before the closing auction) loses it by the same rules, and
+        # otherwise keeps its place.
         self._unlink(sym, o)
         o.qty, o.leaves = qty, new_leaves
         o.price, o.stop_price, o.max_floor = cmd.price, cmd.stop_price, cmd.max_floor
-        self._prio += 1
-        o.priority = self._prio
+        mf = o.max_floor
+        o.display = new_leaves if mf is None or mf > new_leaves else mf
+        if lose:
+            self._prio += 1
+            o.priority = self._prio
         self._emit_replaced(o, old, lose)
         if o.status is OrderStatus.PENDING_TRIGGER:
             self._arm_stop(sym, o)

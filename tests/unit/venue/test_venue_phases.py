@@ -21,10 +21,10 @@ from venue.commands import (
     SetPhase,
 )
 from venue.engine import Engine
-from venue.events import AuctionResult, BookChanged, Expired, PhaseChanged, Rejected
+from venue.events import AuctionResult, BookChanged, Expired, PhaseChanged, Rejected, Replaced
 from venue.instruments import Instrument, ScheduleEntry
 from venue.phases import IllegalTransition
-from venue.types import OrdType, Phase, RejectReason, TimeInForce
+from venue.types import OrderStatus, OrdType, Phase, RejectReason, TimeInForce
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -212,3 +212,40 @@ def test_closing_auction_orders_replaced_while_waiting_join_by_priority() -> Non
     sim.do(ReplaceOrder(order_id=1, qty=6, price=100))  # 1 loses its priority
     sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
     assert [o for _, o, _ in sim.book(S)] == [2, 3, 1]
+
+
+def test_waiting_at_close_order_keeps_priority_when_the_replace_keeps_it() -> None:
+    sim = Sim()
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # 1: waits outside the book
+    sim.order(S, 5, 100)  # 2: rests, newer than 1
+    prio = sim.engine.order(1).priority  # type: ignore[union-attr]
+    evs = sim.do(ReplaceOrder(order_id=1, qty=3, price=100))  # quantity decrease
+    rep = [e for e in evs if isinstance(e, Replaced)]
+    assert [(e.leaves_qty, e.priority_lost) for e in rep] == [(3, False)]
+    view = sim.engine.order(1)
+    assert view is not None and view.priority == prio and view.status is OrderStatus.PENDING_AUCTION
+    sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
+    assert sim.book(S) == [(100, 1, 3), (100, 2, 5)]
+    sim.order(B, 4, 100)  # 3
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CLOSED))
+    assert trades(evs) == [(1, 3, 100, 3), (2, 3, 100, 1)]
+
+
+@pytest.mark.parametrize(
+    "qty,price",
+    [(6, 100), (5, 101)],  # quantity increase, price change
+)
+def test_waiting_at_close_order_loses_priority_when_the_replace_loses_it(
+    qty: int, price: int
+) -> None:
+    sim = Sim()
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # 1
+    sim.order(S, 5, price)  # 2: rests at the replaced price, newer than 1
+    prio = sim.engine.order(1).priority  # type: ignore[union-attr]
+    evs = sim.do(ReplaceOrder(order_id=1, qty=qty, price=price))
+    assert [e.priority_lost for e in evs if isinstance(e, Replaced)] == [True]
+    view = sim.engine.order(1)
+    assert view is not None and view.priority > prio
+    assert view.status is OrderStatus.PENDING_AUCTION
+    sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
+    assert [o for _, o, _ in sim.book(S)] == [2, 1]
