@@ -60,6 +60,7 @@ def install_risk(
         engine()
         try:
             was = app.release(target)
+            shell.flusher.request()  # the lifted switch is committed at once
         except KeyError:
             raise AdminError(404, f"unknown firm or account {target!r}") from None
         log.warning("kill_switch_released", target=target, was_blocked=was)

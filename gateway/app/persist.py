@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from gateway.app.journal import decode_command
 from gateway.app.service import Pending
-from gateway.app.tables import executions, orders, trades, venue_journal
+from gateway.app.tables import executions, kill_switches, orders, trades, venue_journal
 from gateway.store.bulk import insert_rows
 from gateway.store.schema import metadata
 from venue.commands import Command
@@ -33,6 +33,10 @@ def write_in(conn: Connection, pending: Pending) -> None:
     insert_rows(conn, orders, pending.orders)
     insert_rows(conn, executions, pending.executions)
     insert_rows(conn, trades, pending.trades)
+    for action, target, kind, at_us in pending.kill_switches:  # rare: operator commands
+        conn.execute(delete(kill_switches).where(kill_switches.c.target == target))
+        if action == "set":
+            conn.execute(kill_switches.insert().values(target=target, kind=kind, since_us=at_us))
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,3 +62,10 @@ def load_seen(engine: Engine) -> Iterator[tuple[str, str]]:
     with engine.connect() as conn:
         result = conn.execute(select(executions.c.session_id, executions.c.cl_ord_id).distinct())
         yield from ((str(s), str(c)) for s, c in result)
+
+
+def load_kill_switches(engine: Engine) -> list[tuple[str, str]]:
+    """(target, "firm" | "account") of every kill switch in force."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(kill_switches.c.target, kill_switches.c.kind))
+        return [(str(t), str(k)) for t, k in rows]

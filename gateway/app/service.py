@@ -136,9 +136,13 @@ class Pending:
     orders: list[tuple[object, ...]] = field(default_factory=list)
     executions: list[tuple[object, ...]] = field(default_factory=list)
     trades: list[tuple[object, ...]] = field(default_factory=list)
+    #: Kill switches set or lifted: ("set" | "clear", target, "firm" | "account", at_us).
+    kill_switches: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.journal or self.orders or self.executions or self.trades)
+        return bool(
+            self.journal or self.orders or self.executions or self.trades or self.kill_switches
+        )
 
 
 @dataclass(slots=True)
@@ -259,6 +263,8 @@ class OrderEntry:
         risk = self._risk_on()
         firm, account = self._kill_target(target)
         risk.kill(firm=firm, account=account)
+        kind = "firm" if firm is not None else "account"
+        self.pending.kill_switches.append(("set", target, kind, micros(to_datetime(now))))
         live = sum(
             1
             for o in self.engine.live_orders()
@@ -276,7 +282,19 @@ class OrderEntry:
     def release(self, target: str) -> bool:
         """Lift the kill switch of a firm or an account; False if it was not set."""
         firm, account = self._kill_target(target)
+        kind = "firm" if firm is not None else "account"
+        self.pending.kill_switches.append(("clear", target, kind, 0))
         return self._risk_on().release(firm=firm, account=account)
+
+    def restore_kill_switch(self, target: str, kind: str) -> None:
+        """At start: a kill switch in force before the restart blocks again (its orders
+        were cancelled when it was set)."""
+        if self.risk is None:
+            return
+        if kind == "firm":
+            self.risk.kill(firm=target)
+        else:
+            self.risk.kill(account=target)
 
     def _risk_on(self) -> RiskEngine:
         if self.risk is None:

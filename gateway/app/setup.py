@@ -60,6 +60,8 @@ def open_order_entry(
     for session_id, cl_ord_id in persist.load_seen(sql_engine):
         app.remember_seen(session_id, cl_ord_id)
         seen += 1
+    for target, kind in persist.load_kill_switches(sql_engine):
+        app.restore_kill_switch(target, kind)
 
     def commit(batch: list[StoreRecord]) -> None:
         pending = app.take_pending()

@@ -70,6 +70,14 @@ executions = Table(
 )
 Index("ix_executions_session_clordid", executions.c.session_id, executions.c.cl_ord_id)
 
+kill_switches = Table(
+    "kill_switches",
+    metadata,
+    Column("target", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),  # "firm" | "account"
+    Column("since_us", BigInteger, nullable=False),
+)
+
 trades = Table(
     "trades",
     metadata,

@@ -206,3 +206,33 @@ def test_risk_state_is_rebuilt_by_the_replay() -> None:
         assert getattr(a.exposure, name) == getattr(b.exposure, name), name
     assert b.exposure.position == {("F1", "A1", "AAPL"): 60, ("F2", "A2", "AAPL"): -60}
     assert b.reference("AAPL") == 10000
+
+
+def test_kill_switch_survives_a_restart_until_released(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    from gateway.app import persist
+
+    db = create_engine(f"sqlite:///{tmp_path / 'v.db'}")
+    persist.create_tables(db)
+    app, out = make()
+    send(app, out, "S1", "D", order("a", 1, 10, "99.00"))
+    app.kill("F1", NOW, out)
+    app.kill("A2", NOW, out)
+    app.release("A2")
+    with db.begin() as conn:
+        persist.write_in(conn, app.take_pending())
+    assert persist.load_kill_switches(db) == [("F1", "firm")]
+
+    fresh, out2 = make()
+    fresh.replay(persist.load_journal(db))
+    for target, kind in persist.load_kill_switches(db):
+        fresh.restore_kill_switch(target, kind)
+    code, _ = rejected(send(fresh, out2, "S1", "D", order("b", 1, 10, "99.00")))
+    assert code == "0"
+    assert send(fresh, out2, "S2", "D", order("c", 1, 10, "98.00"))[0][2].get_str(150) == "0"
+    fresh.release("F1")
+    with db.begin() as conn:
+        persist.write_in(conn, fresh.take_pending())
+    assert persist.load_kill_switches(db) == []
+    db.dispose()
