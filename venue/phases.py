@@ -5,6 +5,13 @@ side effects of a move (uncross when an auction ends, at-the-open/at-the-close o
 leave after their auction, DAY orders expire at the close, stops re-armed when
 continuous trading starts), GTD and DAY expiry, and the trading schedule.
 
+At-the-open orders take part in the auction that opens the market: the opening auction,
+or, when a halt interrupts the pre-open or the opening auction, the re-opening auction
+that replaces it (a halt in a call phase neither uncrosses nor expires anything). Whatever
+is unfilled after that uncross expires (Expired), as after a normal opening uncross; they
+never trade in continuous trading. (A re-opening after a halt in continuous trading finds
+none: they expired when the market opened.)
+
 Invariants: the phase changes only in `_set_phase`, which emits exactly one PhaseChanged
 per move; an illegal move raises `IllegalTransition` (operator misuse) and changes nothing.
 """
@@ -30,6 +37,9 @@ TRANSITIONS: dict[Phase, frozenset[Phase]] = {
     P.CLOSING_AUCTION: frozenset({P.CLOSED, P.HALTED}),
 }
 _OPENING = frozenset({P.PRE_OPEN, P.OPENING_AUCTION})
+#: Phases whose end (other than by a halt) opens the market: after it, at-the-open
+#: orders expire.
+_OPENS = _OPENING | {P.REOPENING_AUCTION}
 _DAY_TIFS = frozenset({TimeInForce.DAY, TimeInForce.AT_OPEN, TimeInForce.AT_CLOSE})
 
 
@@ -57,7 +67,7 @@ class PhaseMixin(Matcher):
         if ends_auction or (old is P.PRE_OPEN and new is P.CONTINUOUS):
             run_uncross(self, sym)
         sym.phase = new
-        if old in _OPENING and new not in _OPENING and new is not P.HALTED:
+        if old in _OPENS and new not in _OPENING and new is not P.HALTED:
             self._expire_where(sym, lambda o: o.tif is TimeInForce.AT_OPEN)
         if new is P.CLOSING_AUCTION and sym.pool:
             self._rest_pool(sym)

@@ -249,3 +249,30 @@ def test_waiting_at_close_order_loses_priority_when_the_replace_loses_it(
     assert view.status is OrderStatus.PENDING_AUCTION
     sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
     assert [o for _, o, _ in sim.book(S)] == [2, 1]
+
+
+@pytest.mark.parametrize("start", [Phase.PRE_OPEN, Phase.OPENING_AUCTION])
+def test_at_open_orders_take_part_in_the_reopening_auction_after_a_halted_opening(
+    start: Phase,
+) -> None:
+    sim = Sim(Instrument(symbol="X", initial_phase=Phase.PRE_OPEN))
+    sim.order(B, 5, 100, tif=TimeInForce.AT_OPEN)  # 1
+    sim.order(B, 5, 99, tif=TimeInForce.AT_OPEN)  # 2: does not cross
+    sim.order(S, 3, 100)  # 3
+    sim.order(S, 5, 101)  # 4
+    if start is Phase.OPENING_AUCTION:
+        sim.do(SetPhase(symbol="X", phase=Phase.OPENING_AUCTION))
+    evs = sim.do(Halt(symbol="X"))  # the opening is interrupted: no uncross, no expiry
+    assert trades(evs) == [] and not [e for e in evs if isinstance(e, Expired)]
+    sim.do(Resume(symbol="X"))
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CONTINUOUS))
+    assert [e.phase for e in evs if isinstance(e, AuctionResult)] == [Phase.REOPENING_AUCTION]
+    assert trades(evs) == [(1, 3, 100, 3)]
+    # The unfilled rest of the at-the-open orders expires after that uncross.
+    assert [(e.order.order_id, e.expired_qty) for e in evs if isinstance(e, Expired)] == [
+        (1, 2),
+        (2, 5),
+    ]
+    assert sim.book(B) == []
+    assert trades(sim.order(S, 5, 99)) == []  # nothing left to trade with in continuous
+    assert sim.book(S) == [(99, 5, 5), (101, 4, 5)]
