@@ -12,6 +12,13 @@ is unfilled after that uncross expires (Expired), as after a normal opening uncr
 never trade in continuous trading. (A re-opening after a halt in continuous trading finds
 none: they expired when the market opened.)
 
+At-the-close orders only ever trade in a closing auction. Entered in continuous trading
+they wait outside the book (PENDING_AUCTION) and join it by time priority when the closing
+auction starts; what the closing uncross leaves unfilled expires. When a halt interrupts
+the closing auction, they leave the book and wait again (PENDING_AUCTION, time priority
+kept) for the next closing auction, through the re-opening auction and continuous trading;
+like every DAY order they expire at the close.
+
 Invariants: the phase changes only in `_set_phase`, which emits exactly one PhaseChanged
 per move; an illegal move raises `IllegalTransition` (operator misuse) and changes nothing.
 """
@@ -24,7 +31,7 @@ from datetime import datetime, timedelta
 from venue.auction import run_uncross
 from venue.events import PhaseChanged
 from venue.matching import Matcher, SymbolState
-from venue.types import AUCTION_PHASES, Phase, TimeInForce
+from venue.types import AUCTION_PHASES, OrderStatus, Phase, TimeInForce
 
 P = Phase
 TRANSITIONS: dict[Phase, frozenset[Phase]] = {
@@ -71,8 +78,11 @@ class PhaseMixin(Matcher):
             self._expire_where(sym, lambda o: o.tif is TimeInForce.AT_OPEN)
         if new is P.CLOSING_AUCTION and sym.pool:
             self._rest_pool(sym)
-        if old is P.CLOSING_AUCTION and new is not P.HALTED:
-            self._expire_where(sym, lambda o: o.tif is TimeInForce.AT_CLOSE)
+        if old is P.CLOSING_AUCTION:
+            if new is P.HALTED:
+                self._pool_at_close(sym)
+            else:
+                self._expire_where(sym, lambda o: o.tif is TimeInForce.AT_CLOSE)
         if new is P.CLOSED:
             self._expire_where(sym, lambda o: o.tif in _DAY_TIFS)
             sym.stats.mark_close()
@@ -89,13 +99,24 @@ class PhaseMixin(Matcher):
         sym.pool.clear()
         book = sym.book
         for o in orders:
-            o.status = o.status.NEW
+            o.status = OrderStatus.PARTIALLY_FILLED if o.cum else OrderStatus.NEW
             mf = o.max_floor
             o.display = o.leaves if mf is None or mf > o.leaves else mf
             px = o.price
             assert px is not None
             self._touch(sym, o.is_buy, px, (-px in book.bids) if o.is_buy else (px in book.asks))
         book.merge_by_priority(orders)
+
+    def _pool_at_close(self, sym: SymbolState) -> None:
+        """A halt interrupted the closing auction: the at-the-close orders leave the book
+        (in order-id order) and wait again for the next closing auction, their priority
+        kept."""
+        for oid in sorted(sym.book.orders):
+            o = sym.book.orders[oid]
+            if o.tif is TimeInForce.AT_CLOSE:
+                self._unlink(sym, o)
+                o.status = OrderStatus.PENDING_AUCTION
+                sym.pool[oid] = o
 
     def _expire_where(self, sym: SymbolState, pred: object) -> None:
         assert callable(pred)

@@ -276,3 +276,50 @@ def test_at_open_orders_take_part_in_the_reopening_auction_after_a_halted_openin
     assert sim.book(B) == []
     assert trades(sim.order(S, 5, 99)) == []  # nothing left to trade with in continuous
     assert sim.book(S) == [(99, 5, 5), (101, 4, 5)]
+
+
+def test_at_close_orders_wait_again_when_a_halt_interrupts_the_closing_auction() -> None:
+    sim = Sim()
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # 1: waits outside the book
+    sim.order(S, 5, 100)  # 2: rests, newer than 1
+    sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
+    sim.order(S, 4, 101, tif=TimeInForce.AT_CLOSE)  # 3: entered in the auction, rests
+    assert sim.book(S) == [(100, 1, 5), (100, 2, 5), (101, 3, 4)]
+    evs = sim.do(Halt(symbol="X"))
+    assert trades(evs) == [] and not [e for e in evs if isinstance(e, Expired)]
+    # The at-the-close orders leave the book and wait again for a closing auction.
+    assert sim.book(S) == [(100, 2, 5)]
+    assert [(e.side, e.price, e.qty, e.orders) for e in evs if isinstance(e, BookChanged)] == [
+        (S, 100, 5, 1),
+        (S, 101, 0, 0),
+    ]
+    for oid in (1, 3):
+        view = sim.engine.order(oid)
+        assert view is not None and view.status is OrderStatus.PENDING_AUCTION
+    sim.do(Resume(symbol="X"))
+    sim.order(B, 5, 100)  # 4
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CONTINUOUS))
+    # The re-opening uncross: only the regular order trades.
+    assert trades(evs) == [(2, 4, 100, 5)]
+    assert sim.book(B) == [] and sim.book(S) == []
+    sim.order(S, 5, 100)  # 5: rests in continuous trading, newer than 1
+    sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
+    # Back on the book with their time priority: 1 ahead of the newer 5.
+    assert sim.book(S) == [(100, 1, 5), (100, 5, 5), (101, 3, 4)]
+    sim.order(B, 12, 101)  # 6
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CLOSED))
+    assert trades(evs) == [(1, 6, 101, 5), (5, 6, 101, 5), (3, 6, 101, 2)]
+
+
+def test_at_close_orders_of_a_halted_closing_auction_expire_at_the_close() -> None:
+    sim = Sim()
+    sim.order(S, 5, 100, tif=TimeInForce.AT_CLOSE)  # 1
+    sim.order(B, 5, 100)  # 2
+    sim.do(SetPhase(symbol="X", phase=Phase.CLOSING_AUCTION))
+    sim.do(Halt(symbol="X"))
+    evs = sim.do(SetPhase(symbol="X", phase=Phase.CLOSED))
+    assert trades(evs) == []
+    assert [(e.order.order_id, e.expired_qty) for e in evs if isinstance(e, Expired)] == [
+        (1, 5),
+        (2, 5),
+    ]
