@@ -8,7 +8,7 @@ are absent (the caller answers them with a reject naming the value).
 from __future__ import annotations
 
 from fixspec.enums import CxlRejReason, OrdRejReason
-from venue.types import OrdType, RejectReason, Side, TimeInForce
+from venue.types import OrderStatus, OrdType, RejectReason, Side, TimeInForce
 
 SIDE_FROM_FIX: dict[bytes, tuple[Side, bool]] = {
     b"1": (Side.BUY, False),
@@ -65,3 +65,14 @@ CXL_REJ_REASON: dict[RejectReason, int] = {
 
 def cxl_rej_reason(reason: RejectReason) -> int:
     return CXL_REJ_REASON.get(reason, CxlRejReason.OTHER)
+
+
+ORD_STATUS: dict[OrderStatus, bytes] = {
+    OrderStatus.NEW: b"0",
+    OrderStatus.PARTIALLY_FILLED: b"1",
+    OrderStatus.FILLED: b"2",
+    OrderStatus.CANCELLED: b"4",
+    OrderStatus.EXPIRED: b"C",
+    OrderStatus.PENDING_TRIGGER: b"0",
+    OrderStatus.PENDING_AUCTION: b"0",
+}

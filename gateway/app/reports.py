@@ -1,4 +1,4 @@
-"""Venue state -> FIX 4.4 ExecutionReport (8) and OrderCancelReject (9) bodies.
+"""Venue state -> FIX 4.4 ExecutionReport (8), OrderCancelReject (9), OrderMassCancelReport (r).
 
 Role: encode what the venue said, exactly per FIX 4.4, as application bodies (fields
 without header and trailer) plus the row the executions table keeps of each report.
@@ -252,6 +252,73 @@ def order_cancel_reject(
         reason,
         _clean(text),
     )
+
+
+def order_row(pricer: Pricer, o: OrderInfo, at_us: int) -> tuple[object, ...]:
+    """What the orders table keeps of an accepted order."""
+    return (
+        o.order_id,
+        o.owner,
+        o.firm,
+        o.account,
+        o.client_ref,
+        o.symbol,
+        side_to_fix(o.side, o.short_sale).decode(),
+        ORD_TYPE_TO_FIX[o.ord_type].decode(),
+        TIF_TO_FIX[o.tif].decode(),
+        o.qty,
+        None if o.price is None else pricer.px(o.price).decode(),
+        None if o.stop_price is None else pricer.px(o.stop_price).decode(),
+        at_us,
+    )
+
+
+def unknown_order_status(
+    *,
+    order_id: bytes,
+    cl_ord_id: str,
+    exec_id: str,
+    symbol: bytes,
+    side: bytes,
+    text: str,
+    transact_time: bytes,
+) -> bytes:
+    """ExecutionReport 150=I 39=8: the answer to a status request for an unknown order,
+    quoting the request's OrderID, Symbol and Side."""
+    return (
+        b"37=%s\x0111=%s\x0117=%s\x01150=I\x0139=8\x0155=%s\x0154=%s\x01"
+        b"151=0\x0114=0\x016=0\x0160=%s\x0158=%s\x01"
+        % (
+            order_id,
+            cl_ord_id.encode(),
+            exec_id.encode(),
+            symbol,
+            side,
+            transact_time,
+            text.encode(),
+        )
+    )
+
+
+def mass_cancel_report(
+    *,
+    cl_ord_id: str,
+    order_id: str,
+    req_type: bytes,
+    affected: int,
+    reject: tuple[int, str] | None,
+    transact_time: bytes,
+) -> bytes:
+    """OrderMassCancelReport (r): how many orders a mass cancel cancelled, or why it was
+    rejected (531=0 with MassCancelRejectReason(532) and Text)."""
+    req = req_type or b"7"
+    parts = [b"11=%s\x0137=%s\x01530=%s\x01" % (cl_ord_id.encode(), order_id.encode(), req)]
+    if reject is None:
+        parts.append(b"531=%s\x01533=%d\x01" % (req, affected))
+    else:
+        parts.append(b"531=0\x01532=%d\x0158=%s\x01" % (reject[0], reject[1].encode()))
+    parts.append(b"60=%s\x01" % transact_time)
+    return b"".join(parts)
 
 
 def _clean(text: str) -> bytes:

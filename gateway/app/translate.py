@@ -11,6 +11,7 @@ FIX reject code and a text that names the field and the value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -204,7 +205,7 @@ def _expiry(msg: FixMessage, trading_day_end: time) -> datetime | Refusal:
     )
 
 
-def symbol_of(msg: FixMessage, by_security_id: dict[str, str]) -> str:
+def symbol_of(msg: FixMessage, by_security_id: Mapping[str, str]) -> str:
     """Symbol(55), or the symbol configured for SecurityID(48) when 55 is absent/N/A."""
     sym = _str(msg, 55)
     if (not sym or sym == "[N/A]") and msg.get(48) is not None:
