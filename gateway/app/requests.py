@@ -116,16 +116,15 @@ class Requests:
         elif pricer is None:
             problem = OrdRejReason.UNKNOWN_SYMBOL, f"unknown symbol {symbol or '(none)'}"
         else:
-            cmd = self._new_order_command(profile, msg, pricer, clid, account, symbol, now)
-            if isinstance(cmd, vc.NewOrder):
-                self._submit(cmd, now)
+            entered = self._enter(profile, msg, pricer, clid, account, symbol, now)
+            if entered is None:
                 return
-            problem = cmd
+            problem = entered
         self._reject_new(msg, sid, _quoted(clid, problem), symbol, account, problem, now)
         if refused is not None:
             self._throttle_logout(profile, refused.text)
 
-    def _new_order_command(
+    def _enter(
         self,
         profile: SessionProfile,
         msg: FixMessage,
@@ -134,9 +133,10 @@ class Requests:
         account: str,
         symbol: str,
         now: float,
-    ) -> vc.NewOrder | Problem:
-        """The command for a D that passed the gateway's checks: its order fields, then
-        pre-trade risk (which may change it: a market order becomes a protective limit)."""
+    ) -> Problem | None:
+        """Submit a D that passed the gateway's checks, unless its order fields or
+        pre-trade risk (which may change it: a market order becomes a protective limit)
+        refuse it: then the problem, for the caller's reject."""
         fields = order_fields(
             msg, pricer.instrument, self._day_end, datetime.fromtimestamp(now, UTC)
         )
@@ -158,12 +158,13 @@ class Requests:
             client_ref=clid,
             short_sale=fields.short_sale,
         )
-        if self.risk is None:
-            return cmd
-        verdict = self.risk.evaluate(cmd, now)
-        if isinstance(verdict, Reject):
-            return RISK_REJ_REASON[verdict.check], verdict.text
-        return verdict
+        if self.risk is not None:
+            verdict = self.risk.evaluate(cmd, now)
+            if isinstance(verdict, Reject):
+                return RISK_REJ_REASON[verdict.check], verdict.text
+            cmd = verdict
+        self._submit(cmd, now)
+        return None
 
     def _reject_new(
         self,
