@@ -102,6 +102,18 @@ def parse_price(raw: bytes, inst: Instrument, name: str) -> int | Refusal:
     return int(ticks)
 
 
+def _required_price(
+    msg: FixMessage, tag: int, name: str, inst: Instrument, ord_type: bytes
+) -> int | Refusal:
+    """A price the order type needs (Price for limits, StopPx for stops), in ticks."""
+    raw = msg.get(tag)
+    if raw is None:
+        return Refusal(
+            OrdRejReason.OTHER, f"{name} is required for OrdType(40)={ord_type.decode()}"
+        )
+    return parse_price(raw, inst, name)
+
+
 def order_fields(
     msg: FixMessage, inst: Instrument, trading_day_end: time, now: datetime
 ) -> OrderFields | Refusal:
@@ -133,26 +145,16 @@ def order_fields(
         )
     price: int | None = None
     if ord_type in _PRICED:
-        raw = msg.get(44)
-        if raw is None:
-            return Refusal(
-                OrdRejReason.OTHER, f"Price(44) is required for OrdType(40)={ot_raw.decode()}"
-            )
-        p = parse_price(raw, inst, "Price(44)")
+        p = _required_price(msg, 44, "Price(44)", inst, ot_raw)
         if isinstance(p, Refusal):
             return p
         price = p
     stop: int | None = None
     if ord_type in _STOPS:
-        raw = msg.get(99)
-        if raw is None:
-            return Refusal(
-                OrdRejReason.OTHER, f"StopPx(99) is required for OrdType(40)={ot_raw.decode()}"
-            )
-        s = parse_price(raw, inst, "StopPx(99)")
-        if isinstance(s, Refusal):
-            return s
-        stop = s
+        sp = _required_price(msg, 99, "StopPx(99)", inst, ot_raw)
+        if isinstance(sp, Refusal):
+            return sp
+        stop = sp
     max_floor: int | None = None
     if msg.get(111) is not None:
         mf = parse_qty(msg.get(111), "MaxFloor(111)")
