@@ -117,6 +117,7 @@ def _parse_store(t: Table) -> StoreSettings:
         sqlite_synchronous=t.get(
             "sqlite_synchronous", p_enum(SqliteSynchronous), d.sqlite_synchronous
         ),
+        writer_thread=t.get("writer_thread", p_bool, d.writer_thread),
     )
     t.finish()
     return store

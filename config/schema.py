@@ -119,6 +119,9 @@ class StoreSettings:
     max_batch_records: int = 5_000  # records per transaction, at most
     flush_interval_ms: int = 0  # 0 = commit at the end of every event-loop turn
     sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
+    #: Commit on a writer thread while the event loop decides the next batch; the bytes of
+    #: a batch are still written only after its commit.
+    writer_thread: bool = True
 
     SQLITE_FILE = "fixvenue.db"
 

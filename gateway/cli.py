@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,11 @@ from gateway.admin import client as admin_client
 from gateway.admin.risk import RiskMetrics, install_risk
 from gateway.app.setup import open_order_entry
 from gateway.net.connection import NetLimits
+from gateway.net.gcpolicy import IdleCollector
 from gateway.net.server import Acceptor, ListenOptions, tls_context
 from gateway.ops import Operations, ops_overrides
 from gateway.session import Credentials, SessionSettings, hash_password
-from gateway.store import StoreError, open_store
+from gateway.store import open_store
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -144,46 +147,61 @@ def _run_loop(coro: Any) -> int:
         return int(runner.run(coro))
 
 
-async def serve(
-    config: Config, sessions: list[SessionSettings], config_path: Path | None = None
-) -> int:
+class StartupError(Exception):
+    """The venue could not start; the message says why (exit status: usage)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """What `serve_components` started."""
+
+    acceptor: Acceptor
+    ops: Operations
+
+
+@contextlib.asynccontextmanager
+async def serve_components(
+    config: Config, config_path: Path | None = None
+) -> AsyncIterator[Running]:
+    """The running venue of `config`: store, recovered order entry, operations, acceptor.
+    On exit, logs every session out and closes it all."""
     listen = config.listen
+    sessions = [session_settings(s, config) for s in config.sessions]
     url = config.store.resolved_url()
     try:
         store = open_store(url, sqlite_synchronous=config.store.sqlite_synchronous.value)
-    except (StoreError, OSError) as exc:
-        return _fail(f"cannot open the store {url}: {exc}", EXIT_USAGE)
-    except Exception as exc:  # the driver's own errors (bad URL, server down)
-        return _fail(f"cannot open the store {url}: {exc}", EXIT_USAGE)
+    except Exception as exc:  # StoreError, OSError and the driver's own (bad URL, server down)
+        raise StartupError(f"cannot open the store {url}: {exc}") from exc
     ssl_context = None
     if listen.tls is not None:
         try:
             ssl_context = tls_context(str(listen.tls.cert_file), str(listen.tls.key_file))
         except OSError as exc:  # ssl.SSLError included
             store.close()
-            return _fail(f"cannot load the TLS certificate/key: {exc}", EXIT_USAGE)
+            raise StartupError(f"cannot load the TLS certificate/key: {exc}") from exc
     try:
-        app, commit, recovered = open_order_entry(config, store)
+        app, stage, recovered = open_order_entry(config, store)
     except Exception as exc:
         store.close()
-        return _fail(f"cannot recover the venue from {_safe(url)}: {exc}", EXIT_USAGE)
+        raise StartupError(f"cannot recover the venue from {_safe(url)}: {exc}") from exc
     structlog.get_logger("gateway").info(
         "recovered", commands=recovered.commands, clordids=recovered.seen_clordids
     )
     ops = Operations(config)
-    commit = ops.instrument(app, commit)
+    stage = ops.instrument(app, stage)
     try:
         acceptor = Acceptor(
             sessions=sessions,
             store=store,
             router=app,
-            commit=commit,
+            stage=stage,
             has_pending=lambda: bool(app.pending),
             listen=ListenOptions(
                 host=listen.host,
                 port=listen.port,
                 ssl_context=ssl_context,
                 flush_interval_s=config.store.flush_interval_ms / 1000,
+                writer_thread=config.store.writer_thread,
             ),
             limits=NetLimits(
                 max_message_size=listen.max_inbound_message_bytes,
@@ -200,28 +218,44 @@ async def serve(
     except OSError as exc:
         await ops.close()
         store.close()
-        return _fail(f"cannot listen on {listen.host}:{listen.port}: {exc}", EXIT_USAGE)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    scheme = "fix+tls" if ssl_context else "fix"
-    print(
-        f"fixvenue listening on {scheme}://{listen.host}:{acceptor.port} "
-        f"as {config.venue.sender_comp_id} ({len(sessions)} sessions), store {_safe(url)}; "
-        f"{ops.describe()}",
-        file=sys.stderr,
-        flush=True,
-    )
-    structlog.get_logger("gateway").info(
-        "listening", host=listen.host, port=acceptor.port, comp_id=config.venue.sender_comp_id
-    )
+        raise StartupError(f"cannot listen on {listen.host}:{listen.port}: {exc}") from exc
     try:
-        await stop.wait()
+        collector = IdleCollector(asyncio.get_running_loop(), acceptor.shell.flusher)
+        yield Running(acceptor, ops)
+        collector.stop()
         await acceptor.shutdown()
         await ops.close()
     finally:
         store.close()
+
+
+async def serve(
+    config: Config, sessions: list[SessionSettings], config_path: Path | None = None
+) -> int:
+    try:
+        async with serve_components(config, config_path) as running:
+            acceptor, listen = running.acceptor, config.listen
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            scheme = "fix+tls" if listen.tls is not None else "fix"
+            print(
+                f"fixvenue listening on {scheme}://{listen.host}:{acceptor.port} "
+                f"as {config.venue.sender_comp_id} ({len(sessions)} sessions), "
+                f"store {_safe(config.store.resolved_url())}; {running.ops.describe()}",
+                file=sys.stderr,
+                flush=True,
+            )
+            structlog.get_logger("gateway").info(
+                "listening",
+                host=listen.host,
+                port=acceptor.port,
+                comp_id=config.venue.sender_comp_id,
+            )
+            await stop.wait()
+    except StartupError as exc:
+        return _fail(str(exc), EXIT_USAGE)
     return EXIT_OK
 
 

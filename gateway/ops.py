@@ -1,8 +1,8 @@
 """Operations wiring for `fixvenue run`: metrics, the admin endpoint, the admin token.
 
 Role: part of the composition root. `Operations(config)` builds the metric families (or
-nothing, when `[metrics] enabled = false`); `instrument(app, commit)` hangs the order
-observer on OrderEntry and times the store commit; `session_metrics` goes to the Acceptor;
+nothing, when `[metrics] enabled = false`); `instrument(app, stage)` hangs the order
+observer on OrderEntry and times the store commits; `session_metrics` goes to the Acceptor;
 `start(acceptor, app, store)` opens the /metrics endpoint and the admin endpoint and samples
 the book and buffer gauges once a second on the loop; `close()` stops them.
 
@@ -109,17 +109,20 @@ class Operations:
         self._acceptor: Acceptor | None = None
         self._app: OrderEntry | None = None
 
-    def instrument(self, app: OrderEntry, commit: Callable[[Any], None]) -> Callable[[Any], None]:
-        """Observe `app`'s events; return `commit` timed (unchanged when metrics are off).
+    def instrument(
+        self, app: OrderEntry, stage: Callable[[Any], Callable[[], None]]
+    ) -> Callable[[Any], Callable[[], None]]:
+        """Observe `app`'s events; return `stage` with its commits timed (unchanged when
+        metrics are off).
         At debug level, one log line per order lifecycle event as well."""
         if log.bind().is_enabled_for(logging.DEBUG):
             app.observers.append(lifecycle_log)
         if self.metrics is None:
-            return commit
+            return stage
         observer = OrderMetrics(self.metrics, app.engine)
         app.observers.append(observer)
         app.reject_observers.append(observer.gateway_reject)
-        return timed_commit(commit, self.metrics.db_commit)
+        return timed_commit(stage, self.metrics.db_commit)
 
     async def start(self, acceptor: Acceptor, app: OrderEntry, store: MessageStore) -> None:
         self._acceptor, self._app = acceptor, app

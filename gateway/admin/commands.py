@@ -100,8 +100,7 @@ def install_builtins(
                     session.next_target_seq,
                 )
             else:
-                if shell.flusher.pending:
-                    shell.flusher.flush()
+                shell.flusher.settle()
                 stored = store.load(entry.session_id)
                 state = "logged_off"
                 sender, target = stored.next_sender_seq, stored.next_target_seq
@@ -134,8 +133,7 @@ def install_builtins(
         entry = entry_of(args)
         if entry.connection is not None:
             raise AdminError(409, f"{entry.session_id} is connected: disconnect it first")
-        if shell.flusher.pending:
-            shell.flusher.flush()
+        shell.flusher.settle()
         store.reset(entry.session_id, datetime.now(UTC))
         entry.offline = None
         return {"session": entry.session_id, "next_sender_seq": 1, "next_target_seq": 1}

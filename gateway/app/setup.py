@@ -33,7 +33,9 @@ class Recovered:
 
 def open_order_entry(
     config: Config, store: MessageStore
-) -> tuple[OrderEntry, Callable[[list[StoreRecord]], None], Recovered]:
+) -> tuple[OrderEntry, Callable[[list[StoreRecord]], Callable[[], None]], Recovered]:
+    """The recovered order entry, and its `stage(batch) -> job`: taken on the loop, the
+    rows decided so far; run anywhere, `job()` commits them with the FIX records."""
     engine = Engine(build.instruments(config), retain_done=True)
     app = OrderEntry(
         engine,
@@ -48,11 +50,11 @@ def open_order_entry(
     write_in = getattr(store, "write_in", None)
     if sql_engine is None or write_in is None:
 
-        def commit_memory(batch: list[StoreRecord]) -> None:
-            store.write(batch)
+        def stage_memory(batch: list[StoreRecord]) -> Callable[[], None]:
             app.take_pending()
+            return lambda: store.write(batch)
 
-        return app, commit_memory, Recovered(0, 0)
+        return app, stage_memory, Recovered(0, 0)
 
     persist.create_tables(sql_engine)
     replayed = app.replay(persist.load_journal(sql_engine))
@@ -63,10 +65,14 @@ def open_order_entry(
     for target, kind in persist.load_kill_switches(sql_engine):
         app.restore_kill_switch(target, kind)
 
-    def commit(batch: list[StoreRecord]) -> None:
-        pending = app.take_pending()
-        with sql_engine.begin() as conn:
-            write_in(conn, batch)
-            persist.write_in(conn, pending)
+    def stage(batch: list[StoreRecord]) -> Callable[[], None]:
+        pending = app.take_pending()  # on the loop: the rows decided up to now
 
-    return app, commit, Recovered(replayed, seen)
+        def job() -> None:  # anywhere (the writer thread): one transaction
+            with sql_engine.begin() as conn:
+                write_in(conn, batch)
+                persist.write_in(conn, pending)
+
+        return job
+
+    return app, stage, Recovered(replayed, seen)

@@ -3,7 +3,7 @@
 Role: `MetricsEndpoint.start(host, port, registry)` serves the registry in the Prometheus
 text format with prometheus-client's own HTTP server (its one thread: the only thread of
 the venue besides the loop; it only reads metric values, never the engine or sessions).
-`timed_commit(commit, histogram)` wraps the flusher's commit to time each batch.
+`timed_commit(stage, histogram)` wraps the flusher's stage to time each commit.
 
 Invariants: binds only where configured (loopback by default); `close()` is idempotent.
 """
@@ -42,13 +42,21 @@ class MetricsEndpoint:
         self._server = None
 
 
-def timed_commit(commit: Callable[[T], None], histogram: Histogram) -> Callable[[T], None]:
-    """`commit`, observing its duration (successful commits only) in `histogram`."""
+def timed_commit(
+    stage: Callable[[T], Callable[[], None]], histogram: Histogram
+) -> Callable[[T], Callable[[], None]]:
+    """`stage`, its jobs (the commits, wherever they run) observing their duration
+    (successful commits only) in `histogram`."""
     observe = histogram.observe
 
-    def timed(batch: T) -> None:
-        t0 = perf_counter()
-        commit(batch)
-        observe(perf_counter() - t0)
+    def timed_stage(batch: T) -> Callable[[], None]:
+        job = stage(batch)
 
-    return timed
+        def timed() -> None:
+            t0 = perf_counter()
+            job()
+            observe(perf_counter() - t0)
+
+        return timed
+
+    return timed_stage

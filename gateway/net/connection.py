@@ -99,8 +99,7 @@ class Shell:
             conn.send_app(msg_type, body)
             return
         if entry.offline is None or entry.offline.broken:
-            if self.flusher.pending:  # load() must see every record decided so far
-                self.flusher.flush()
+            self.flusher.settle()  # load() must see every record decided so far
             entry.offline = OfflineSession(entry.settings, self.store, self.new_session)
         try:
             entry.offline.send(msg_type, body, self.clock())
@@ -223,8 +222,7 @@ class FixConnection(asyncio.Protocol):
         self.entry = entry
         self._m = self._shell.session_metrics.get(entry.session_id)
         entry.offline = None
-        if self._shell.flusher.pending:  # load() must see every record decided so far
-            self._shell.flusher.flush()
+        self._shell.flusher.settle()  # load() must see every record decided so far
         stored = self._shell.store.load(entry.session_id)
         entry.stored = stored
         self.session = self._shell.new_session(
@@ -251,6 +249,7 @@ class FixConnection(asyncio.Protocol):
 
     def _resend_source(self, begin: int, end: int | None) -> Sequence[tuple[int, bytes]]:
         assert self.entry is not None
+        self._shell.flusher.wait_committed()  # records taken by a flush still committing
         stored = self._shell.store.messages(self.entry.session_id, begin, end)
         return merge_resend(stored, self._records, begin, end)
 

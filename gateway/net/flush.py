@@ -19,7 +19,11 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
@@ -39,26 +43,49 @@ class Flushable(Protocol):
 
 
 class Flusher:
-    """Batches the output of every touched connection of a loop turn."""
+    """Batches the output of every touched connection of a loop turn.
+
+    With `writer_thread=True` the transaction of a flush runs on one writer thread while
+    the loop goes on reading and deciding the next batch (SQLite and the PostgreSQL
+    driver release the GIL while they work); the bytes of a flush are written, in flush
+    order, when its commit is done. At most `max_in_flight` commits are outstanding; one
+    more waits for the oldest. A failed commit refuses the commits queued behind it, so
+    nothing decided after the failure is told either."""
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
-        commit: Callable[[list[StoreRecord]], None],
+        commit: Callable[[list[StoreRecord]], None] | None = None,
         *,
+        stage: Callable[[list[StoreRecord]], Callable[[], None]] | None = None,
         interval_s: float = 0.0,
         on_commit: Callable[[int], None] | None = None,
         has_pending: Callable[[], bool] | None = None,
+        writer_thread: bool = False,
+        max_in_flight: int = 4,
     ) -> None:
         self._loop = loop
         # Rows of the application layer (journal, orders, ...) wait in the application;
         # a command that told nobody (a halt with no subscribers) still has to commit.
         self._has_pending = has_pending
-        self._commit = commit
+        if stage is None:
+            if commit is None:
+                raise ValueError("a Flusher needs commit or stage")
+            stage = _stage_of(commit)
+        self._stage = stage
         self._interval_s = interval_s
         self._touched: dict[Flushable, None] = {}
         self._scheduled = False
         self._on_commit = on_commit
+        self.flushes = 0  # flushes with work done (idle detection)
+        self._writer = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixvenue-writer")
+            if writer_thread
+            else None
+        )
+        self._max_in_flight = max(1, max_in_flight)
+        self._in_flight: deque[_Flight] = deque()
+        self._refusing = False  # a commit failed: refuse what was queued behind it
 
     def touch(self, conn: Flushable) -> None:
         """Note that `conn` has output (or state) to flush at the end of this turn."""
@@ -85,6 +112,7 @@ class Flusher:
         app_pending = self._has_pending is not None and self._has_pending()
         if not touched and not app_pending:
             return
+        self.flushes += 1
         outputs: list[tuple[Flushable, bytes]] = []
         batch: list[StoreRecord] = []
         for conn in touched:
@@ -92,17 +120,121 @@ class Flusher:
             batch.extend(records)
             if data:
                 outputs.append((conn, data))
-        if batch or app_pending:
-            try:
-                self._commit(batch)
-            except Exception:
-                log.exception("store_write_failed", records=len(batch))
-                for conn in touched:
-                    conn.abort("store write failed")
-                return
-            if self._on_commit is not None:
-                self._on_commit(len(batch))
-        for conn, data in outputs:
+        job = self._stage(batch) if batch or app_pending else None
+        flight = _Flight(touched, outputs, len(batch))
+        if self._writer is None:
+            if job is not None:
+                try:
+                    job()
+                except Exception:
+                    flight.failed = True
+                    log.exception("store_write_failed", records=len(batch))
+            self._complete(flight)
+            return
+        if len(self._in_flight) >= self._max_in_flight:
+            self._wait(self._in_flight[0])  # back-pressure: the writer is behind
+            self._complete_done()
+        if job is not None:
+            flight.future = self._writer.submit(self._run, job, len(batch))
+            flight.future.add_done_callback(self._wake)
+        self._in_flight.append(flight)
+        if job is None:
+            self._complete_done()
+
+    def settle(self) -> None:
+        """Flush what is pending and wait until every commit so far is done: call before
+        reading the store (a session's numbers, a resend), so the read sees it all."""
+        if self._touched or (self._has_pending is not None and self._has_pending()):
+            self.flush()
+        self.wait_committed()
+
+    def wait_committed(self) -> None:
+        """Block until every commit handed to the writer so far is done (the bytes may
+        still be waiting for the loop). Safe to call from inside a connection's pump."""
+        for flight in list(self._in_flight):
+            self._wait(flight)
+
+    def close(self) -> None:
+        """Flush, wait for every commit and write what they allow; stop the writer."""
+        self.settle()
+        self._complete_done()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+
+    # -- the writer thread ----------------------------------------------------------------
+
+    def _run(self, job: Callable[[], None], records: int) -> None:
+        """On the writer thread: one transaction, unless an earlier one failed."""
+        if self._refusing:
+            raise RuntimeError("an earlier commit failed")
+        try:
+            job()
+        except Exception:
+            self._refusing = True
+            raise
+
+    def _wake(self, _future: Future[None]) -> None:
+        """On the writer thread: have the loop complete what is done, in order."""
+        # A closed loop raises RuntimeError: close() completes what is left.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._complete_done)
+
+    @staticmethod
+    def _wait(flight: _Flight) -> None:
+        if flight.future is not None:
+            with contextlib.suppress(Exception):
+                flight.future.result()
+
+    def _complete_done(self) -> None:
+        """On the loop: complete finished flights from the oldest, stopping at the first
+        that is still committing (bytes go out in flush order)."""
+        in_flight = self._in_flight
+        while in_flight:
+            flight = in_flight[0]
+            future = flight.future
+            if future is not None:
+                if not future.done():
+                    return
+                if future.exception() is not None:
+                    flight.failed = True
+                    log.error(
+                        "store_write_failed", records=flight.records, error=str(future.exception())
+                    )
+            in_flight.popleft()
+            self._complete(flight)
+        self._refusing = False  # nothing queued behind a failure any more
+
+    def _complete(self, flight: _Flight) -> None:
+        if flight.failed:
+            for conn in flight.touched:
+                conn.abort("store write failed")
+            return
+        if self._on_commit is not None and flight.records:
+            self._on_commit(flight.records)
+        for conn, data in flight.outputs:
             conn.write_out(data)
-        for conn in touched:
+        for conn in flight.touched:
             conn.after_flush()
+
+
+@dataclass(slots=True)
+class _Flight:
+    """One flush: who was touched, what to write once committed, and the commit."""
+
+    touched: dict[Flushable, None]
+    outputs: list[tuple[Flushable, bytes]]
+    records: int
+    future: Future[None] | None = None
+    failed: bool = False
+
+
+def _stage_of(
+    commit: Callable[[list[StoreRecord]], None],
+) -> Callable[[list[StoreRecord]], Callable[[], None]]:
+    """A plain `commit(batch)` as a stage: the job commits the batch."""
+
+    def stage(batch: list[StoreRecord]) -> Callable[[], None]:
+        return lambda: commit(batch)
+
+    return stage

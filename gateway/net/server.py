@@ -39,6 +39,8 @@ class ListenOptions:
     shutdown_grace_s: float = 2.0
     flush_interval_s: float = 0.0
     tick_interval_s: float = 1.0
+    #: Commit on a writer thread while the loop decides the next batch (see Flusher).
+    writer_thread: bool = False
 
 
 def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
@@ -59,6 +61,7 @@ class Acceptor:
         store: MessageStore,
         router: AppRouter | None = None,
         commit: Callable[[list[StoreRecord]], None] | None = None,
+        stage: Callable[[list[StoreRecord]], Callable[[], None]] | None = None,
         has_pending: Callable[[], bool] | None = None,
         listen: ListenOptions | None = None,
         limits: NetLimits | None = None,
@@ -69,6 +72,7 @@ class Acceptor:
         self._store = store
         self._router: AppRouter = router or Router()
         self._commit = commit or store.write
+        self._stage = stage
         self._has_pending = has_pending
         self._tick: asyncio.TimerHandle | None = None
         self._listen = listen or ListenOptions()
@@ -83,8 +87,10 @@ class Acceptor:
         flusher = Flusher(
             loop,
             self._commit,
+            stage=self._stage,
             interval_s=self._listen.flush_interval_s,
             has_pending=self._has_pending,
+            writer_thread=self._listen.writer_thread,
         )
         self.shell = shell = Shell(
             loop=loop,
@@ -143,7 +149,7 @@ class Acceptor:
         for conn in list(connections):
             conn.abort("shutdown grace period over")
         await asyncio.sleep(0)
-        self.shell.flusher.flush()
+        self.shell.flusher.close()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._server.wait_closed(), timeout=1.0)
         self._server = None

@@ -1,21 +1,36 @@
-"""Bulk inserts through the driver's own executemany, for the write-heavy tables.
+"""Bulk inserts straight to the DB-API cursor, many rows per statement.
 
 Role: SQLAlchemy Core spends several microseconds per row building parameter dicts and
 running bind processors; the FIX message and order-entry tables take several rows per
 order, so their inserts go straight to the DB-API cursor with positional tuples. The SQL
 text is still derived from the Table objects (names, columns) and the dialect's paramstyle.
 
+Rows go out as multi-row `INSERT ... VALUES (..), (..), ...` statements: the driver binds
+every value in C and the database inserts the whole chunk in one step, during which the
+GIL is free (the commit runs on a writer thread beside the event loop; one statement per
+row meant one GIL hand-over per row). Chunk sizes are powers of two, so each table needs
+only a handful of distinct statements (the drivers cache prepared statements by text).
+
 Invariants: values must already be in the driver's native types (int, str, bytes, None);
-the statement runs inside the caller's transaction.
+the statements run inside the caller's transaction, rows in the order given.
 """
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.exc import DBAPIError
 
 _cache: dict[tuple[str, str, str | None, str], str] = {}
+_multi: dict[tuple[str, str, str | None, str, int], str] = {}
+
+#: Rows per statement, at most (a power of two), and bound values per statement, at most.
+MAX_CHUNK = 256
+_SQLITE_VARIABLES = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+_MAX_VARIABLES = {"sqlite": _SQLITE_VARIABLES, "postgresql": 65_535}
 
 
 def insert_sql(conn: Connection, table: Table, schema: str | None = None) -> str:
@@ -34,9 +49,53 @@ def insert_sql(conn: Connection, table: Table, schema: str | None = None) -> str
     return sql
 
 
+def multi_insert_sql(conn: Connection, table: Table, rows: int, schema: str | None = None) -> str:
+    """`insert_sql` for `rows` rows in one statement."""
+    dialect = conn.dialect
+    key = (dialect.name, dialect.paramstyle, schema, table.name, rows)
+    sql = _multi.get(key)
+    if sql is None:
+        one = insert_sql(conn, table, schema)
+        head, _, values = one.partition(" VALUES ")
+        sql = f"{head} VALUES {', '.join([values] * rows)}"
+        _multi[key] = sql
+    return sql
+
+
+def chunk_sizes(count: int, columns: int, dialect: str) -> list[int]:
+    """How `count` rows split into statements: full chunks, then the binary digits of
+    the rest (e.g. 300 rows of 4 columns: 256, 32, 8, 4)."""
+    limit = min(MAX_CHUNK, _MAX_VARIABLES.get(dialect, 999) // max(1, columns))
+    chunk = 1 << max(0, limit.bit_length() - 1)
+    sizes = [chunk] * (count // chunk)
+    rest = count % chunk
+    bit = chunk >> 1
+    while rest:
+        if rest & bit:
+            sizes.append(bit)
+            rest -= bit
+        bit >>= 1
+    return sizes
+
+
 def insert_rows(
     conn: Connection, table: Table, rows: Sequence[tuple[object, ...]], schema: str | None = None
 ) -> None:
-    """INSERT every row (a tuple in the table's column order) with one executemany."""
-    if rows:
-        conn.exec_driver_sql(insert_sql(conn, table, schema), list(rows))
+    """INSERT every row (a tuple in the table's column order), many rows per statement."""
+    if not rows:
+        return
+    columns = len(table.columns)
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        start = 0
+        for size in chunk_sizes(len(rows), columns, conn.dialect.name):
+            sql = multi_insert_sql(conn, table, size, schema)
+            flat = list(itertools.chain.from_iterable(rows[start : start + size]))
+            try:
+                cursor.execute(sql, flat)
+            except dbapi.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, ...)
+                raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
+            start += size
+    finally:
+        cursor.close()

@@ -53,7 +53,7 @@ def drive(db_url: str, data_dir: Path, n_orders: int = ORDERS, seed: int = 7) ->
         load_config(None), host=None, port=None, data_dir=data_dir, db_url=db_url
     )
     store = open_store(config.store.resolved_url())
-    app, commit, _ = open_order_entry(config, store)
+    app, stage, _ = open_order_entry(config, store)
     rng = random.Random(seed)
     out, now, seq = Discard(), START, 0
     firms = [(f"FIX.4.4:FIXVENUE->CLIENT{k}", f"ACC{k}") for k in (1, 2, 3, 4)]
@@ -66,7 +66,7 @@ def drive(db_url: str, data_dir: Path, n_orders: int = ORDERS, seed: int = 7) ->
         now += 0.011
         raw = f"35={mt}|{fields}|".replace("|", "\x01").encode()
         app.on_message(sid, ApplicationMessage(msg_type=mt, msg=parse(raw), seq=seq), now, out)
-        commit([])
+        stage([])()
 
     for i in range(n_orders):
         sid, acct = rng.choice(firms)
@@ -109,7 +109,7 @@ def drive(db_url: str, data_dir: Path, n_orders: int = ORDERS, seed: int = 7) ->
             send(sid, "D", base + f"|40=2|44={px}|59=0")
             live.append((sid, clid, side, symbol))
     app.tick(START + 11 * 3600 + 1, out)  # 21:00:01: the DAY orders expire
-    commit([])
+    stage([])()
     store.close()
 
 

@@ -1,0 +1,68 @@
+"""Garbage-collector policy of the venue process: no full collection while trading.
+
+Role: CPython's full (generation 2) collection walks every live container object. A venue
+keeps its whole book, order index and session state alive, so under load a full
+collection paused the event loop for 10-110 ms (measured with gc.callbacks at 5,000
+orders/s), far above a 5 ms p99 budget. `IdleCollector` freezes everything alive at
+start-up (it will never be garbage), keeps the cheap young-generation collections, turns
+automatic full collections off, and runs a full collection itself when the loop has been
+idle (no flush) for one interval, so garbage cycles in old objects are still reclaimed.
+
+Invariants: at most one full collection per interval, never while messages flow;
+`stop()` restores the interpreter's previous thresholds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from typing import Protocol
+
+#: Young collections stay automatic; the full-collection threshold is out of reach.
+GEN0_THRESHOLD = 10_000
+GEN1_THRESHOLD = 10
+NO_AUTOMATIC_FULL = 1 << 30
+IDLE_CHECK_S = 5.0
+
+
+class Activity(Protocol):
+    """Something that counts work done (the Flusher counts its flushes)."""
+
+    @property
+    def flushes(self) -> int: ...
+
+
+class IdleCollector:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        activity: Activity,
+        *,
+        interval_s: float = IDLE_CHECK_S,
+    ) -> None:
+        self._loop = loop
+        self._activity = activity
+        self._interval_s = interval_s
+        self._previous = gc.get_threshold()
+        self._seen = activity.flushes
+        self.full_collections = 0
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(GEN0_THRESHOLD, GEN1_THRESHOLD, NO_AUTOMATIC_FULL)
+        self._timer: asyncio.TimerHandle | None = loop.call_later(interval_s, self._check)
+
+    def _check(self) -> None:
+        flushes = self._activity.flushes
+        # gc.get_count()[2]: young collections since the last full one (work to do).
+        if flushes == self._seen and gc.get_count()[2] > 0:
+            gc.collect()
+            self.full_collections += 1
+        self._seen = flushes
+        self._timer = self._loop.call_later(self._interval_s, self._check)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        gc.set_threshold(*self._previous)
+        gc.unfreeze()
