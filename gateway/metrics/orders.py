@@ -7,8 +7,9 @@ book gauges (resting orders, levels, visible quantity, best bid/ask); the shell 
 about once a second on the event loop, so the gauges cost nothing per order and the
 Prometheus thread never reads the engine.
 
-Invariants: per event one dict lookup by type and one or a few `inc()` on pre-bound
-children; prices leave integer ticks only here, converted with the instrument's tick size.
+Invariants: per event one dict lookup by type and one or a few plain-number increments
+of pre-bound tallies (gateway.metrics.tally); prices leave integer ticks only here,
+converted with the instrument's tick size.
 """
 
 from __future__ import annotations
@@ -42,16 +43,16 @@ class _Sym:
     )
 
     def __init__(self, m: VenueMetrics, symbol: str, tick: float) -> None:
-        o = m.orders
-        self.accepted = o.labels(symbol, "accepted")
-        self.filled = o.labels(symbol, "filled")
-        self.canceled = o.labels(symbol, "canceled")
-        self.expired = o.labels(symbol, "expired")
-        self.replaced = o.labels(symbol, "replaced")
-        self.rejected = o.labels(symbol, "rejected")
-        self.trades = m.trades.labels(symbol)
-        self.qty = m.traded_qty.labels(symbol)
-        self.notional = m.traded_notional.labels(symbol)
+        o, tally = m.orders, m.tallies.tally
+        self.accepted = tally(o.labels(symbol, "accepted"))
+        self.filled = tally(o.labels(symbol, "filled"))
+        self.canceled = tally(o.labels(symbol, "canceled"))
+        self.expired = tally(o.labels(symbol, "expired"))
+        self.replaced = tally(o.labels(symbol, "replaced"))
+        self.rejected = tally(o.labels(symbol, "rejected"))
+        self.trades = tally(m.trades.labels(symbol))
+        self.qty = tally(m.traded_qty.labels(symbol))
+        self.notional = tally(m.traded_notional.labels(symbol))
         self.tick = tick
 
 
@@ -85,7 +86,7 @@ class OrderMetrics:
 
     def gateway_reject(self, symbol: str, reason: int) -> None:
         """A NewOrderSingle refused before the engine (unknown symbol, account, ...)."""
-        self._syms.get(symbol, self._other).rejected.inc()
+        self._syms.get(symbol, self._other).rejected.n += 1
         self._reject_reason(reason).inc()
 
     # -- per event type ---------------------------------------------------------------
@@ -93,29 +94,29 @@ class OrderMetrics:
         return self._syms.get(symbol, self._other)
 
     def _accepted(self, e: ve.Accepted) -> None:
-        self._sym(e.order.symbol).accepted.inc()
+        self._sym(e.order.symbol).accepted.n += 1
 
     def _trade(self, e: ve.Trade) -> None:
         s = self._sym(e.symbol)
-        s.trades.inc()
-        s.qty.inc(e.qty)
-        s.notional.inc(e.price * e.qty * s.tick)
+        s.trades.n += 1
+        s.qty.n += e.qty
+        s.notional.n += e.price * e.qty * s.tick
         if e.maker_leaves == 0:
-            s.filled.inc()
+            s.filled.n += 1
         if e.taker_leaves == 0:
-            s.filled.inc()
+            s.filled.n += 1
 
     def _cancelled(self, e: ve.Cancelled) -> None:
-        self._sym(e.order.symbol).canceled.inc()
+        self._sym(e.order.symbol).canceled.n += 1
 
     def _expired(self, e: ve.Expired) -> None:
-        self._sym(e.order.symbol).expired.inc()
+        self._sym(e.order.symbol).expired.n += 1
 
     def _replaced(self, e: ve.Replaced) -> None:
-        self._sym(e.order.symbol).replaced.inc()
+        self._sym(e.order.symbol).replaced.n += 1
 
     def _rejected(self, e: ve.Rejected) -> None:
-        self._sym(e.command.symbol).rejected.inc()
+        self._sym(e.command.symbol).rejected.n += 1
         self._reject_reason(e.reason).inc()
 
     def _reject_reason(self, reason: object) -> Any:

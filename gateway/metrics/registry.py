@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from fixspec.enums import MsgType
+from gateway.metrics.tally import Tallies
 
 KNOWN_MSG_TYPES = frozenset(m.value for m in MsgType)
 
@@ -61,6 +62,9 @@ class VenueMetrics:
     ) -> None:
         self.registry = registry
         r = registry
+        #: Registered before the families: a scrape pushes the hot-path tallies first.
+        self.tallies = Tallies()
+        r.register(self.tallies)
         # -- FIX sessions
         self.msgs_in = Counter(
             _name("fix_messages_received_total"),

@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from time import perf_counter
 
-from prometheus_client import Counter
-
 from gateway.metrics.registry import VenueMetrics
+from gateway.metrics.tally import Tally
 from gateway.session import OutboundMessage, StoreRecord
 
 #: Disconnect reasons (free text from the session core and the shell) -> a closed set.
@@ -77,8 +76,8 @@ class SessionMetrics:
     def __init__(self, metrics: VenueMetrics, session: str) -> None:
         self._m = metrics
         self.session = session
-        self._in: dict[str, Counter] = {}
-        self._out: dict[str, Counter] = {}
+        self._in: dict[str, Tally] = {}
+        self._out: dict[str, Tally] = {}
         self._admin_in = metrics.msgs_in.labels(session, "admin")
         self._logons = metrics.logons.labels(session)
         self._logouts = metrics.logouts.labels(session)
@@ -104,8 +103,10 @@ class SessionMetrics:
         child = self._in.get(msg_type)
         if child is None:
             label = self._m.msg_type_label(msg_type)
-            child = self._in[msg_type] = self._m.msgs_in.labels(self.session, label)
-        child.inc()
+            child = self._in[msg_type] = self._m.tallies.tally(
+                self._m.msgs_in.labels(self.session, label)
+            )
+        child.n += 1
         self._apps += 1
         if self.t_in is None:
             self.t_in = self.t_read
@@ -125,8 +126,10 @@ class SessionMetrics:
                 child = out.get(mt)
                 if child is None:
                     label = self._m.msg_type_label(mt)
-                    child = out[mt] = self._m.msgs_out.labels(self.session, label)
-                child.inc()
+                    child = out[mt] = self._m.tallies.tally(
+                        self._m.msgs_out.labels(self.session, label)
+                    )
+                child.n += 1
                 if mt == "8" and self.t_in is not None:
                     self.er_ready = True
 
