@@ -174,18 +174,17 @@ class Engine(RecoveryMixin, PhaseMixin):
         """User cancel. Fast path for an order resting on the book; everything else
         (unknown, done, stop, at-the-close) goes through `_cancel_cmd`."""
         o = self._live.get(cmd.order_id)
-        if o is None or o.level is None:
+        if o is None:
             self._cancel_cmd(cmd)
             return
         lvl = o.level
+        if lvl is None:
+            self._cancel_cmd(cmd)
+            return
         sym = self._syms[o.info.symbol]
-        # Market data: if no other level is pending, emit this level's BookChanged
-        # directly after the Cancelled event (what `_flush_md` would do).
-        md_now = self._md_events and not self._dirty
-        if self._md_events and not md_now:
-            self._touch(sym, o.is_buy, lvl.price)
         # Book.remove, inlined.
-        prv, nxt = o.prev, o.next
+        prv = o.prev
+        nxt = o.next
         if prv is None:
             lvl.head = nxt
         else:
@@ -197,13 +196,14 @@ class Engine(RecoveryMixin, PhaseMixin):
         qty = o.leaves
         d = o.display
         lvl.qty -= d
-        lvl.hidden -= qty - d
-        lvl.count -= 1
+        if qty != d:
+            lvl.hidden -= qty - d
+        lvl.count = n = lvl.count - 1
         o.level = o.prev = o.next = None
         book = sym.book
         oid = o.id
         del book.orders[oid]
-        if lvl.count == 0:
+        if not n:
             if o.is_buy:
                 del book.bids[-lvl.price]
             else:
@@ -213,19 +213,23 @@ class Engine(RecoveryMixin, PhaseMixin):
         del self._live[oid]
         if self._retain_done:
             self._done[oid] = o
-        self._seq = s = self._seq + 1
-        self._out.append(
-            _new(Cancelled, (s, o.info, o.cum, o.notional, qty, _USER, cmd.client_ref))
-        )
-        if md_now:
-            self._seq = s = s + 1
-            n = lvl.count
-            self._out.append(
-                _new(
-                    BookChanged,
-                    (s, sym.symbol, o.side, lvl.price, lvl.qty if n else 0, n),
+        s = self._seq + 1
+        out = self._out
+        out.append(_new(Cancelled, (s, o.info, o.cum, o.notional, qty, _USER, cmd.client_ref)))
+        if self._md_events:
+            if self._dirty:
+                self._touch(sym, o.is_buy, lvl.price)
+            else:
+                # The only level this command changed: its BookChanged now, right after
+                # the Cancelled event (what `_flush_md` would emit).
+                s += 1
+                out.append(
+                    _new(
+                        BookChanged,
+                        (s, sym.symbol, o.side, lvl.price, lvl.qty if n else 0, n),
+                    )
                 )
-            )
+        self._seq = s
 
     def _on_replace(self, cmd: ReplaceOrder, now: datetime) -> None:
         """Cancel/replace. Fast path for a quantity change of a plain resting limit order
@@ -260,30 +264,81 @@ class Engine(RecoveryMixin, PhaseMixin):
         cum = o.cum
         qty = cq if cq > cum else cum
         new_leaves = qty - cum
-        leaves = o.leaves
         if new_leaves == 0:
             self._apply_replace(cmd, o, sym)
             return
-        if new_leaves > leaves:
-            self._replace_up(cmd, o, sym, qty, new_leaves)
-            return
+        leaves = o.leaves
+        book = sym.book
+        up = new_leaves > leaves
+        if up:
+            # An increase loses priority: the order goes to the back of its level, unless
+            # it could cross (not at rest in continuous trading), then `_replace_up`.
+            if o.is_buy:
+                opp = book.asks
+                crosses = opp and opp._list._lists[0][0] <= price
+            else:
+                opp = book.bids
+                crosses = opp and -opp._list._lists[0][0] >= price
+            if crosses:
+                self._replace_up(cmd, o, sym, qty, new_leaves)
+                return
+        (oid, symbol, side, ot, tif, _, _, _, _, exp, owner, firm, account, ref, short) = old
         o.info = info = _new(
             OrderInfo,
-            (*old[:5], qty, price, None, None, *old[9:13], cmd.client_ref, old[14]),
+            (
+                oid,
+                symbol,
+                side,
+                ot,
+                tif,
+                qty,
+                price,
+                None,
+                None,
+                exp,
+                owner,
+                firm,
+                account,
+                cmd.client_ref,
+                short,
+            ),
         )
-        # Plain order: display == leaves.
-        lvl.qty -= leaves - new_leaves
         o.qty = qty
+        # Plain order: display == leaves.
         o.leaves = o.display = new_leaves
-        md_now = self._md_events and not self._dirty
-        if self._md_events and not md_now:
-            self._touch(sym, o.is_buy, price)
-        self._seq = s = self._seq + 1
+        lvl.qty += new_leaves - leaves
+        if up:
+            # `_replace_up` without the crossing branch: Book.remove + Book.add of the
+            # same order at the same price is a move to the back of the level.
+            self._prio = prio = self._prio + 1
+            o.priority = prio
+            nxt = o.next
+            if nxt is not None:
+                prv = o.prev
+                if prv is None:
+                    lvl.head = nxt
+                else:
+                    prv.next = nxt
+                nxt.prev = prv
+                tail = lvl.tail
+                tail.next = o  # type: ignore[union-attr]  # the level has `o`, so a tail
+                o.prev = tail
+                o.next = None
+                lvl.tail = o
+            if cum:
+                o.status = _PARTIAL
+        s = self._seq + 1
         out = self._out
-        out.append(_new(Replaced, (s, info, old.client_ref, new_leaves, cum, o.notional, False)))
-        if md_now:
-            self._seq = s = s + 1
-            out.append(_new(BookChanged, (s, sym.symbol, o.side, price, lvl.qty, lvl.count)))
+        out.append(_new(Replaced, (s, info, ref, new_leaves, cum, o.notional, up)))
+        if self._md_events:
+            if self._dirty or self._triggers:
+                self._touch(sym, o.is_buy, price)
+            else:
+                s += 1
+                out.append(_new(BookChanged, (s, symbol, side, price, lvl.qty, lvl.count)))
+        self._seq = s
+        if self._triggers:
+            self._drain_triggers(sym)
 
     def _on_mass_cancel(self, cmd: MassCancel, now: datetime) -> None:
         self._mass_cancel(cmd)
@@ -413,11 +468,23 @@ class Engine(RecoveryMixin, PhaseMixin):
             ),
         )
         self._prio = prio = self._prio + 1
-        is_buy = side is _BUY
+        self._next_id = oid + 1
+        book = sym.book
+        # Does it cross? Index 0 of each side's key list is the best level (bids are
+        # keyed by -price).
+        if side is _BUY:
+            is_buy = True
+            opp = book.asks
+            crosses = opp and opp._list._lists[0][0] <= price
+        else:
+            is_buy = False
+            opp = book.bids
+            crosses = opp and -opp._list._lists[0][0] >= price
         if _NATIVE_ORDER:
             o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
         else:
-            # Order.__init__, inlined (same fields, same values).
+            # Order.__init__, inlined (same fields, same values; `level`, `prev` and
+            # `next` are set below).
             o = _new_order_obj(Order)
             o.id = oid
             o.info = info
@@ -437,57 +504,49 @@ class Engine(RecoveryMixin, PhaseMixin):
             o.stp_key = cmd.account if sym.stp_account else cmd.firm
             o.status = _NEW
             o.expire_at = None
-            o.level = None
-            o.prev = None
-            o.next = None
-        self._next_id = oid + 1
+        o.next = None
         self._live[oid] = o
-        self._seq = s = self._seq + 1
-        self._out.append(_new(Accepted, (s, info, qty, 0, 0)))
-        book = sym.book
-        # Does it cross? Index 0 of each side's key list is the best level (bids are
-        # keyed by -price).
-        if is_buy:
-            opp = book.asks
-            crosses = bool(opp) and opp._list._lists[0][0] <= price
-        else:
-            opp = book.bids
-            crosses = bool(opp) and -opp._list._lists[0][0] >= price
+        s = self._seq + 1
+        out = self._out
+        out.append(_new(Accepted, (s, info, qty, 0, 0)))
         if crosses or tif is _IOC:
+            o.level = o.prev = None
+            self._seq = s
             self._execute(sym, o)
-        else:
-            # Matcher._rest + Book.add, inlined.
-            if is_buy:
-                levels, key = book.bids, -price
-            else:
-                levels, key = book.asks, price
-            lvl = levels.get(key)
+            if self._triggers:
+                self._drain_triggers(sym)
+            return
+        # Matcher._rest + Book.add, inlined.
+        if is_buy:
+            levels = book.bids
+            lvl = levels.get(-price)
             if lvl is None:
-                lvl = levels[key] = Level(price)
-            tail = lvl.tail
-            o.prev = tail
-            if tail is None:
-                lvl.head = o
+                lvl = levels[-price] = Level(price)
+        else:
+            levels = book.asks
+            lvl = levels.get(price)
+            if lvl is None:
+                lvl = levels[price] = Level(price)
+        tail = lvl.tail
+        o.prev = tail
+        if tail is None:
+            lvl.head = o
+        else:
+            tail.next = o
+        lvl.tail = o
+        lvl.qty += qty
+        lvl.count = n = lvl.count + 1
+        o.level = lvl
+        book.orders[oid] = o
+        if self._md_events:
+            if self._dirty or self._triggers:
+                self._touch(sym, is_buy, price, n > 1)
             else:
-                tail.next = o
-            lvl.tail = o
-            lvl.qty += qty
-            lvl.count += 1
-            o.level = lvl
-            book.orders[oid] = o
-            if self._md_events:
-                if self._dirty or self._triggers:
-                    self._touch(sym, is_buy, price, lvl.count > 1)
-                else:
-                    # The only level this command changed: emit its BookChanged now,
-                    # exactly as `_flush_md` would at the end of the command.
-                    self._seq = s = s + 1
-                    self._out.append(
-                        _new(
-                            BookChanged,
-                            (s, sym.symbol, side, price, lvl.qty, lvl.count),
-                        )
-                    )
+                # The only level this command changed: emit its BookChanged now,
+                # exactly as `_flush_md` would at the end of the command.
+                s += 1
+                out.append(_new(BookChanged, (s, sym.symbol, side, price, lvl.qty, n)))
+        self._seq = s
         if self._triggers:
             self._drain_triggers(sym)
 
@@ -542,7 +601,32 @@ class Engine(RecoveryMixin, PhaseMixin):
             ),
         )
         self._prio = prio = self._prio + 1
-        o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
+        if _NATIVE_ORDER:
+            o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
+        else:
+            # Order.__init__, inlined (same fields, same values).
+            o = _new_order_obj(Order)
+            o.id = oid
+            o.info = info
+            o.side = side
+            o.is_buy = is_buy
+            o.ord_type = _MARKET
+            o.tif = tif
+            o.price = None
+            o.stop_price = None
+            o.qty = qty
+            o.leaves = qty
+            o.display = qty
+            o.max_floor = None
+            o.cum = 0
+            o.notional = 0
+            o.priority = prio
+            o.stp_key = cmd.account if sym.stp_account else cmd.firm
+            o.status = _NEW
+            o.expire_at = None
+            o.level = None
+            o.prev = None
+            o.next = None
         self._next_id = oid + 1
         live = self._live
         live[oid] = o
@@ -559,7 +643,8 @@ class Engine(RecoveryMixin, PhaseMixin):
             else:
                 self._cancel_taker(o, CancelReason.MARKET_REMAINDER)
         if rng is not None:
-            sym.refresh_band()
+            if sym.banded:
+                sym.refresh_band()
             if sym.buy_stops or sym.sell_stops:
                 self._collect_triggers(sym, rng[0], rng[1])
         if self._triggers:

@@ -314,14 +314,22 @@ class Matcher:
         touched = sym.touched_asks if is_buy else sym.touched_bids
         symbol = sym.symbol
         append = self._out.append
-        on_trade = sym.stats.on_trade
+        # FIFO trades update the statistics once, after the loop (see the end).
+        pro_rata = sym.pro_rata
+        stats = sym.stats
+        tape_append = stats.tape.append
+        cum0 = t.cum
+        notional0 = t.notional
+        tid0 = self._next_trade
+        q = 0
+        stopped = False
         while t.leaves and levels:
             # Best level: SortedDict keeps its keys in a SortedList of sublists.
             lvl: Level = levels[levels._list._lists[0][0]]
             px = lvl.price
             if limit is not None and (px > limit if is_buy else px < limit):
                 break
-            if sym.pro_rata:
+            if pro_rata:
                 did, alive = self._match_prorata(sym, lvl, t, px, stp)
                 if did:
                     if not traded:
@@ -342,7 +350,8 @@ class Matcher:
                     break
                 if stp and m.stp_key == tkey:
                     if self._self_trade(sym, m, t):
-                        return (lo, hi) if traded else None
+                        stopped = True
+                        break
                     continue
                 tl = t.leaves
                 d = m.display
@@ -404,8 +413,30 @@ class Matcher:
                     ),
                 )
                 append(tr)
-                on_trade(tr)
-        return (lo, hi) if traded else None
+                tape_append(tr)
+            if stopped:
+                break
+        if not traded:
+            return None
+        if not pro_rata:
+            # `MarketStats.on_trade` for each FIFO trade of this match, at once: prices
+            # only move away from the touch, so the first trade is at `lo` for a buy
+            # (`hi` for a sell) and the last at the other end.
+            stats.last_price = hi if is_buy else lo
+            stats.last_qty = q
+            stats.volume += t.cum - cum0
+            stats.notional += t.notional - notional0
+            stats.trades += self._next_trade - tid0
+            if stats.open is None:
+                stats.open = lo if is_buy else hi
+                stats.high = hi
+                stats.low = lo
+            else:
+                if hi > stats.high:  # type: ignore[operator]
+                    stats.high = hi
+                if lo < stats.low:  # type: ignore[operator]
+                    stats.low = lo
+        return lo, hi
 
     def _self_trade(self, sym: SymbolState, m: Order, t: Order) -> bool:
         """Apply self-trade prevention to maker `m` and taker `t`. Returns True when the
