@@ -171,6 +171,8 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
         if profiler:
             stats = pstats.Stats(profiler)
             stats.sort_stats(args.sort).print_stats(args.top)
+            if args.callers:
+                stats.print_callers(args.callers)
 
 
 def main() -> int:
@@ -188,6 +190,7 @@ def main() -> int:
     )
     ap.add_argument("--sort", default="tottime")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--callers", help="also print the callers of functions matching this")
     args = ap.parse_args()
     configure_logging("warning", "console")
     with tempfile.TemporaryDirectory(prefix="fixvenue-inproc-") as tmp:

@@ -42,20 +42,25 @@ class OfflineSession:
         )
 
     def send(self, msg_type: str, body: bytes, now: float) -> int:
-        seq = self.session.send(msg_type, body, now)
+        # The records wait in the session's outbox until the flush takes them (one drain
+        # per flush, not per message: a drop-copy session gets a copy of every report).
+        return self.session.send(msg_type, body, now)
+
+    def _drain(self) -> None:
         _, records = self.session.data_to_send()  # no bytes: nobody to send them to
         self._records.extend(records)
         while self.session.next_event() is not None:
             pass
-        return seq
 
     def _resend_source(self, begin: int, end: int | None) -> list[tuple[int, bytes]]:
+        self._drain()
         stored = self._store.messages(self._session_id, begin, end)
         return merge_resend(stored, self._records, begin, end)
 
     # -- Flushable --------------------------------------------------------------------------
 
     def take_output(self) -> tuple[bytes, list[StoreRecord]]:
+        self._drain()
         records, self._records = self._records, []
         return b"", records
 
@@ -66,5 +71,6 @@ class OfflineSession:
         return None
 
     def abort(self, reason: str) -> None:
+        self._drain()
         self._records.clear()
         self.broken = True
