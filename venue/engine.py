@@ -268,9 +268,8 @@ class Engine(RecoveryMixin, PhaseMixin):
         ):
             self._replace(cmd)
             return
-        inst = sym.instrument
         cq = cmd.qty
-        if cq % inst.lot_size or not inst.min_qty <= cq <= inst.max_qty:
+        if cq % sym.lot_size or cq < sym.min_qty or cq > sym.max_qty:
             self._replace(cmd)
             return
         cum = o.cum
@@ -447,12 +446,12 @@ class Engine(RecoveryMixin, PhaseMixin):
         ):
             self._new_order(cmd, now)
             return
-        inst = sym.instrument
         qty = cmd.qty
         band = sym.band
         if (
-            qty % inst.lot_size
-            or not inst.min_qty <= qty <= inst.max_qty
+            qty % sym.lot_size
+            or qty < sym.min_qty
+            or qty > sym.max_qty
             or (band is not None and not band[0] <= price <= band[1])
         ):
             self._new_order(cmd, now)
@@ -580,13 +579,13 @@ class Engine(RecoveryMixin, PhaseMixin):
         ):
             self._new_order(cmd, now)
             return
-        inst = sym.instrument
         qty = cmd.qty
         side = cmd.side
         is_buy = side is _BUY
         if (
-            qty % inst.lot_size
-            or not inst.min_qty <= qty <= inst.max_qty
+            qty % sym.lot_size
+            or qty < sym.min_qty
+            or qty > sym.max_qty
             or not (sym.book.asks if is_buy else sym.book.bids)
         ):
             self._new_order(cmd, now)

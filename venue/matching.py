@@ -51,6 +51,9 @@ class SymbolState:
     __slots__ = (
         "instrument",
         "symbol",
+        "lot_size",
+        "min_qty",
+        "max_qty",
         "book",
         "phase",
         "stats",
@@ -74,6 +77,10 @@ class SymbolState:
 
         self.instrument = inst
         self.symbol = inst.symbol
+        # Copies of the instrument's quantity rules for the fast paths (it is immutable).
+        self.lot_size = inst.lot_size
+        self.min_qty = inst.min_qty
+        self.max_qty = inst.max_qty
         self.book = Book(inst.symbol)
         self.phase = inst.initial_phase
         self.stats = MarketStats(tape_size)
