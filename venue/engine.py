@@ -523,7 +523,25 @@ class Engine(RecoveryMixin, PhaseMixin):
         if crosses or tif is _IOC:
             o.level = o.prev = None
             self._seq = s
-            self._execute(sym, o)
+            # `_execute`, inlined for a LIMIT DAY/GTC/IOC order.
+            rng = self._match(sym, o, price)
+            if o.status is not _CANCELLED:
+                if o.leaves == 0:
+                    o.status = _FILLED
+                    del self._live[oid]
+                    if self._retain_done:
+                        self._done[oid] = o
+                elif tif is _IOC:
+                    self._cancel_taker(o, CancelReason.IOC_REMAINDER)
+                else:
+                    if o.cum:
+                        o.status = _PARTIAL
+                    self._rest(sym, o)
+            if rng is not None:
+                if sym.banded:
+                    sym.refresh_band()
+                if sym.buy_stops or sym.sell_stops:
+                    self._collect_triggers(sym, rng[0], rng[1])
             if self._triggers:
                 self._drain_triggers(sym)
             return
