@@ -43,6 +43,7 @@ _PARTIAL = OrderStatus.PARTIALLY_FILLED
 _FILLED = OrderStatus.FILLED
 _BUY = Side.BUY
 _SELL = Side.SELL
+_STP_OFF = StpMode.OFF
 
 
 class SymbolState:
@@ -308,12 +309,12 @@ class Matcher:
         When self-trade prevention cancels the aggressor, `t.status` is CANCELLED."""
         is_buy = t.is_buy
         levels = sym.book.asks if is_buy else sym.book.bids
-        stp = sym.stp_mode is not StpMode.OFF
+        stp = sym.stp_mode is not _STP_OFF
         tkey = t.stp_key
         aggressor = t.side
         lo = hi = 0
         traded = False
-        remove = sym.book.remove
+        orders = sym.book.orders
         live = self._live
         done = self._done
         retain = self._retain_done
@@ -332,7 +333,8 @@ class Matcher:
         stopped = False
         while t.leaves and levels:
             # Best level: SortedDict keeps its keys in a SortedList of sublists.
-            lvl: Level = levels[levels._list._lists[0][0]]
+            key = levels._list._lists[0][0]
+            lvl: Level = levels[key]
             px = lvl.price
             if limit is not None and (px > limit if is_buy else px < limit):
                 break
@@ -376,7 +378,18 @@ class Matcher:
                     else:
                         lvl.qty -= d
                         m.display = 0
-                        remove(m)
+                        # Book.remove of the head of the level, inlined.
+                        nxt = m.next
+                        lvl.head = nxt
+                        if nxt is None:
+                            lvl.tail = None
+                        else:
+                            nxt.prev = None
+                        m.level = m.next = None
+                        lvl.count = c = lvl.count - 1
+                        del orders[m.id]
+                        if not c:
+                            del levels[key]
                         m.status = _FILLED
                         del live[m.id]
                         if retain:
