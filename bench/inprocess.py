@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.load import apply_overrides, load_config  # noqa: E402
-from config.schema import Config, SqliteSynchronous  # noqa: E402
+from config.schema import CommitWriter, Config, SqliteSynchronous  # noqa: E402
 from gateway.cli import configure_logging, serve_components  # noqa: E402
 
 SOH = b"\x01"
@@ -84,7 +84,9 @@ def without(config: Config, parts: list[str]) -> Config:
             store = replace(config.store, sqlite_synchronous=SqliteSynchronous.NORMAL)
             config = replace(config, store=store)
         elif part == "writer":
-            config = replace(config, store=replace(config.store, writer_thread=False))
+            config = replace(config, store=replace(config.store, writer=CommitWriter.INLINE))
+        elif part == "process":
+            config = replace(config, store=replace(config.store, writer=CommitWriter.THREAD))
         else:
             raise SystemExit(f"unknown part {part!r}")
     return config
@@ -159,6 +161,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
             await asyncio.sleep(0)
         if profiler:
             profiler.disable()
+        assert transport.written and not transport.closed, "the venue dropped the connection"
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         loop_cpu = time.thread_time() - l0
         n = len(bodies) - warm * args.batch
@@ -185,7 +188,7 @@ def main() -> int:
         "--without",
         action="append",
         default=[],
-        choices=["metrics", "dropcopy", "risk", "fsync", "writer"],
+        choices=["metrics", "dropcopy", "risk", "fsync", "writer", "process"],
         help="switch a part off (repeatable) to measure its cost",
     )
     ap.add_argument("--sort", default="tottime")

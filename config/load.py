@@ -46,6 +46,7 @@ from config.schema import (
     ALL_FIRMS,
     BEGIN_STRING,
     AdminSettings,
+    CommitWriter,
     Config,
     CostMethod,
     Credentials,
@@ -117,7 +118,7 @@ def _parse_store(t: Table) -> StoreSettings:
         sqlite_synchronous=t.get(
             "sqlite_synchronous", p_enum(SqliteSynchronous), d.sqlite_synchronous
         ),
-        writer_thread=t.get("writer_thread", p_bool, d.writer_thread),
+        writer=t.get("writer", p_enum(CommitWriter), d.writer),
     )
     t.finish()
     return store

@@ -81,6 +81,14 @@ class TradingPhase(enum.StrEnum):
     CLOSED = "closed"
 
 
+class CommitWriter(enum.StrEnum):
+    """Where the store's transactions run (see gateway/net/flush.py, gateway/app/writer.py)."""
+
+    PROCESS = "process"  # a writer process: the other core, beside the GIL
+    THREAD = "thread"  # a writer thread of the venue process
+    INLINE = "inline"  # on the event loop, between reading and writing
+
+
 class SqliteSynchronous(enum.StrEnum):
     """SQLite ``PRAGMA synchronous`` in WAL mode (see gateway/store/sql.py)."""
 
@@ -119,9 +127,10 @@ class StoreSettings:
     max_batch_records: int = 5_000  # records per transaction, at most
     flush_interval_ms: int = 0  # 0 = commit at the end of every event-loop turn
     sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
-    #: Commit on a writer thread while the event loop decides the next batch; the bytes of
-    #: a batch are still written only after its commit.
-    writer_thread: bool = True
+    #: Where commits run while the event loop decides the next batch (the bytes of a batch
+    #: are still written only after its commit): a writer process (SQL stores), a writer
+    #: thread, or inline on the loop.
+    writer: CommitWriter = CommitWriter.PROCESS
 
     SQLITE_FILE = "fixvenue.db"
 

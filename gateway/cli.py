@@ -27,20 +27,22 @@ import structlog
 
 from config.load import apply_overrides, load_config
 from config.reader import ConfigError
-from config.schema import Config, SessionConfig
+from config.schema import CommitWriter, Config, SessionConfig
 from dropcopy import cli as dropcopy_cli
 from gateway import demo
 from gateway.admin import client as admin_client
 from gateway.admin.risk import RiskMetrics, install_risk
 from gateway.app.setup import open_order_entry
+from gateway.app.writer import WriterProcess, remote_stage
 from gateway.net.connection import NetLimits
 from gateway.net.gcpolicy import IdleCollector
 from gateway.net.server import Acceptor, ListenOptions, tls_context
 from gateway.ops import Operations, ops_overrides
 from gateway.session import Credentials, SessionSettings, hash_password
-from gateway.store import open_store
+from gateway.store import StoreError, open_store
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+SWITCH_INTERVAL_S = 0.0005
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -187,6 +189,14 @@ async def serve_components(
     structlog.get_logger("gateway").info(
         "recovered", commands=recovered.commands, clordids=recovered.seen_clordids
     )
+    writer = None
+    if config.store.writer is CommitWriter.PROCESS and getattr(store, "engine", None) is not None:
+        try:
+            writer = WriterProcess(url, sqlite_synchronous=config.store.sqlite_synchronous.value)
+        except (OSError, EOFError, StoreError) as exc:
+            store.close()
+            raise StartupError(f"cannot start the writer process: {exc}") from exc
+        stage = remote_stage(app.take_pending, writer)
     ops = Operations(config)
     stage = ops.instrument(app, stage)
     try:
@@ -201,7 +211,7 @@ async def serve_components(
                 port=listen.port,
                 ssl_context=ssl_context,
                 flush_interval_s=config.store.flush_interval_ms / 1000,
-                writer_thread=config.store.writer_thread,
+                writer_thread=config.store.writer is not CommitWriter.INLINE,
             ),
             limits=NetLimits(
                 max_message_size=listen.max_inbound_message_bytes,
@@ -217,8 +227,16 @@ async def serve_components(
         await ops.start(acceptor, app, store)
     except OSError as exc:
         await ops.close()
+        if writer is not None:
+            writer.close()
         store.close()
         raise StartupError(f"cannot listen on {listen.host}:{listen.port}: {exc}") from exc
+    # The writer thread needs the GIL back for a moment after each commit; while the loop
+    # is busy it waits up to the switch interval (5 ms by default) for it: that wait is
+    # latency of every report of the batch.
+    previous_switch = sys.getswitchinterval()
+    if writer is not None or config.store.writer is CommitWriter.THREAD:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         collector = IdleCollector(asyncio.get_running_loop(), acceptor.shell.flusher)
         yield Running(acceptor, ops)
@@ -226,6 +244,9 @@ async def serve_components(
         await acceptor.shutdown()
         await ops.close()
     finally:
+        sys.setswitchinterval(previous_switch)
+        if writer is not None:
+            writer.close()
         store.close()
 
 

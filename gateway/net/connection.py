@@ -122,6 +122,8 @@ class FixConnection(asyncio.Protocol):
         self._records: list[StoreRecord] = []
         self._closing: str | None = None
         self._closed = False
+        self._taken = self._flushed = 0  # take_output / after_flush calls (flush order)
+        self._close_at: int | None = None  # the flush after which to close
         self._pumping = False
         self._timer: asyncio.TimerHandle | None = None
         self._deadline: float | None = None
@@ -337,6 +339,12 @@ class FixConnection(asyncio.Protocol):
     def take_output(self) -> tuple[bytes, list[StoreRecord]]:
         data, self._out = bytes(self._out), bytearray()
         records, self._records = self._records, []
+        # Flushes complete in order, one after_flush per take: the close waits for the
+        # flush that carries the output decided with it (the Logout), not an earlier one
+        # still committing when the close was decided.
+        self._taken += 1
+        if self._closing is not None and self._close_at is None:
+            self._close_at = self._taken
         return data, records
 
     def write_out(self, data: bytes) -> None:
@@ -355,14 +363,16 @@ class FixConnection(asyncio.Protocol):
         return 0 if t is None or self._closed else t.get_write_buffer_size()
 
     def after_flush(self) -> None:
+        self._flushed += 1
         if self._closed:
             return
-        if self._closing is not None:
+        if self._close_at is not None and self._flushed >= self._close_at:
             self._cancel_timers()
             if self._transport is not None and not self._transport.is_closing():
                 self._transport.close()
             return
-        self._arm_timer()
+        if self._closing is None:
+            self._arm_timer()
 
     def abort(self, reason: str) -> None:
         if self._closed:

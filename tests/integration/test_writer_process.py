@@ -1,0 +1,146 @@
+"""The writer process: batches committed in another process, acknowledged only once
+committed, failures answered (and rolled back), a dead writer failing every later commit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from gateway.app import persist
+from gateway.app.model import Pending
+from gateway.app.tables import venue_journal
+from gateway.app.writer import WriterProcess, records_from_wire, records_to_wire
+from gateway.session import OutboundMessage, SeqNumbers, SessionReset
+from gateway.store.base import StoreError
+from gateway.store.sql import SqlMessageStore
+
+pytestmark = pytest.mark.timeout(60)
+
+SID = "FIX.4.4:FIXVENUE->CLIENT1"
+
+
+def message(seq: int) -> OutboundMessage:
+    raw = b"8=FIX.4.4\x019=5\x0135=8\x0110=000\x01"
+    return OutboundMessage(session_id=SID, seq=seq, msg_type="8", raw=raw)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[tuple[str, SqlMessageStore]]:
+    url = f"sqlite:///{tmp_path / 'venue.db'}"
+    store = SqlMessageStore(url)
+    persist.create_tables(store.engine)
+    yield url, store
+    store.close()
+
+
+def journal_rows(store: SqlMessageStore) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(venue_journal)).scalar_one())
+
+
+def test_records_travel_as_tuples_and_come_back_equal() -> None:
+    records = [
+        message(1),
+        SeqNumbers(session_id=SID, next_sender_seq=2, next_target_seq=7),
+        SessionReset(session_id=SID),
+    ]
+    assert records_from_wire(records_to_wire(records)) == records
+
+
+def test_a_batch_is_committed_before_commit_returns(db: tuple[str, SqlMessageStore]) -> None:
+    url, store = db
+    writer = WriterProcess(url)
+    try:
+        rows = Pending(journal=[(1, 1_000, "new", "{}"), (2, 2_000, "new", "{}")])
+        job = writer.stage(
+            [
+                message(1),
+                message(2),
+                SeqNumbers(session_id=SID, next_sender_seq=3, next_target_seq=5),
+            ],
+            rows,
+        )
+        assert journal_rows(store) == 0  # staged only
+        job()
+        assert [seq for seq, _ in store.messages(SID, 1, None)] == [1, 2]
+        assert store.load(SID).next_sender_seq == 3
+        assert store.load(SID).next_target_seq == 5
+        assert journal_rows(store) == 2
+    finally:
+        writer.close()
+    assert writer._proc.returncode == 0  # noqa: SLF001 - it ended at the end of its input
+
+
+def test_a_failed_batch_is_answered_rolled_back_and_the_next_one_commits(
+    db: tuple[str, SqlMessageStore],
+) -> None:
+    url, store = db
+    writer = WriterProcess(url)
+    try:
+        writer.stage([message(1)], Pending())()
+        # Seq 1 again: the primary key refuses it; the journal row of the batch goes too.
+        bad = writer.stage([message(1)], Pending(journal=[(1, 1, "new", "{}")]))
+        with pytest.raises(StoreError, match="IntegrityError"):
+            bad()
+        assert journal_rows(store) == 0
+        writer.stage([message(2)], Pending(journal=[(1, 1, "new", "{}")]))()
+        assert [seq for seq, _ in store.messages(SID, 1, None)] == [1, 2]
+        assert journal_rows(store) == 1
+    finally:
+        writer.close()
+
+
+def test_a_dead_writer_fails_every_later_commit(db: tuple[str, SqlMessageStore]) -> None:
+    url, store = db
+    writer = WriterProcess(url)
+    try:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer._proc.wait(timeout=10)  # noqa: SLF001
+        with pytest.raises(StoreError, match="gone"):
+            writer.stage([message(1)], Pending())()
+        with pytest.raises(StoreError, match="gone"):
+            writer.stage([message(2)], Pending())()
+        assert store.messages(SID, 1, None) == []
+    finally:
+        writer.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_writer_dies_with_the_venue(db: tuple[str, SqlMessageStore]) -> None:
+    """A SIGKILLed venue takes its writer along: a restarted venue never races an old
+    writer still committing."""
+    url, _ = db
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from gateway.app.writer import WriterProcess\n"
+            f"w = WriterProcess({url!r})\n"
+            "print(w.pid, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert parent.stdout is not None
+    writer_pid = int(parent.stdout.readline())
+    os.kill(writer_pid, 0)  # alive
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(writer_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    pytest.fail("the writer outlived the venue")
