@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import pickle
+import select
 import signal
 import struct
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
@@ -39,6 +40,9 @@ from gateway.session import OutboundMessage, SeqNumbers, SessionReset, StoreReco
 from gateway.store.base import StoreError
 
 _LEN = struct.Struct(">I")
+_F_SETPIPE_SZ = 1031  # Linux fcntl
+PIPE_BYTES = 1 << 20
+MAX_GROUP = 16  # reads of newly arrived batches folded into one transaction
 OK = b"\x00"
 FAILED = b"\x01"
 _PR_SET_PDEATHSIG = 1
@@ -76,7 +80,13 @@ def records_from_wire(wire: Sequence[WireRecord]) -> list[StoreRecord]:
 
 
 class WriterProcess:
-    """The venue's side of the writer process (see module docstring)."""
+    """The venue's side of the writer process (see module docstring).
+
+    `stage` (on the event loop) pickles a batch and writes it to the pipe at once, so
+    batches queue up in the writer while earlier ones commit (it commits whatever has
+    arrived in one transaction: fewer fsyncs under load); the job `stage` returns waits
+    for that batch's answer. Jobs must run in stage order, one at a time (the Flusher's
+    single writer thread): answers come back in the order the batches were sent."""
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "full") -> None:
         env = dict(os.environ)
@@ -92,32 +102,46 @@ class WriterProcess:
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._to: IO[bytes] = self._proc.stdin
         self._from: IO[bytes] = self._proc.stdout
-        self._lock = threading.Lock()  # one batch at a time, whoever calls
+        with contextlib.suppress(OSError, AttributeError):  # Linux: room for a few batches
+            fcntl.fcntl(self._to.fileno(), _F_SETPIPE_SZ, PIPE_BYTES)
         self._dead: str | None = None
-        self._expect(b"R")  # ready: the store opened in the writer
+        try:
+            self._expect(b"R")  # ready: the store opened in the writer
+        except (OSError, EOFError, StoreError):
+            self.close(timeout=1.0)
+            raise
 
     @property
     def pid(self) -> int:
         return self._proc.pid
 
     def stage(self, records: Sequence[StoreRecord], rows: object) -> Callable[[], None]:
-        """Pickle a batch now (on the loop); the returned job commits it (anywhere)."""
+        """Send a batch now (on the loop); the returned job waits until it is committed
+        (raises StoreError when it was not)."""
         data = pickle.dumps((records_to_wire(records), rows), protocol=pickle.HIGHEST_PROTOCOL)
-        return lambda: self.commit(data)
-
-    def commit(self, data: bytes) -> None:
-        """Send one pickled batch and wait until it is committed (or fails)."""
-        with self._lock:
-            if self._dead is not None:
-                raise StoreError(f"the writer process is gone: {self._dead}")
+        if self._dead is None:
             try:
-                self._to.write(_LEN.pack(len(data)))
-                self._to.write(data)
+                self._to.write(_LEN.pack(len(data)) + data)
                 self._to.flush()
-                self._expect(OK)
-            except (OSError, EOFError) as exc:
+            except OSError as exc:
                 self._dead = str(exc) or type(exc).__name__
-                raise StoreError(f"the writer process is gone: {self._dead}") from exc
+        if self._dead is not None:
+            return self._gone
+        return self._answer
+
+    def commit(self, records: Sequence[StoreRecord], rows: object) -> None:
+        """Send one batch and wait until it is committed."""
+        self.stage(records, rows)()
+
+    def _gone(self) -> None:
+        raise StoreError(f"the writer process is gone: {self._dead}")
+
+    def _answer(self) -> None:
+        try:
+            self._expect(OK)
+        except (OSError, EOFError) as exc:
+            self._dead = self._dead or str(exc) or type(exc).__name__
+            self._gone()
 
     def _expect(self, answer: bytes) -> None:
         got = self._from.read(1)
@@ -134,17 +158,16 @@ class WriterProcess:
 
     def close(self, timeout: float = 10.0) -> None:
         """End the input (the writer finishes what it has and exits), then reap it."""
-        with self._lock:
-            with contextlib.suppress(OSError):
-                self._to.close()
-            try:
-                self._proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            with contextlib.suppress(OSError):
-                self._from.close()
-            self._dead = self._dead or "closed"
+        with contextlib.suppress(OSError):
+            self._to.close()
+        try:
+            self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        with contextlib.suppress(OSError):
+            self._from.close()
+        self._dead = self._dead or "closed"
 
 
 def remote_stage(
@@ -177,6 +200,36 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+class _Frames:
+    """Length-prefixed frames from a file descriptor, with what has already arrived."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._buf = bytearray()
+        self.eof = False
+
+    def read(self, *, block: bool) -> None:
+        if not block and not select.select([self._fd], [], [], 0)[0]:
+            return
+        chunk = os.read(self._fd, PIPE_BYTES)
+        if chunk:
+            self._buf += chunk
+        else:
+            self.eof = True
+
+    def take(self) -> list[bytes]:
+        frames: list[bytes] = []
+        buf, pos = self._buf, 0
+        while len(buf) - pos >= _LEN.size:
+            (n,) = _LEN.unpack_from(buf, pos)
+            if len(buf) - pos - _LEN.size < n:
+                break
+            frames.append(bytes(buf[pos + _LEN.size : pos + _LEN.size + n]))
+            pos += _LEN.size + n
+        del buf[:pos]
+        return frames
+
+
 def main() -> int:
     _die_with_parent()
     parent = os.getppid()
@@ -190,26 +243,37 @@ def main() -> int:
     url = os.environ["FIXVENUE_WRITER_URL"]
     store = SqlMessageStore(url, sqlite_synchronous=os.environ["FIXVENUE_WRITER_SYNCHRONOUS"])
     engine = store.engine
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    out = sys.stdout.buffer
     out.write(b"R")
     out.flush()
+    frames = _Frames(sys.stdin.fileno())
     try:
         while True:
-            head = inp.read(_LEN.size)
-            if len(head) < _LEN.size:
+            batch = frames.take()
+            while not batch and not frames.eof:
+                frames.read(block=True)
+                batch = frames.take()
+            if not batch:
                 return 0  # end of input: the venue closed us
-            (n,) = _LEN.unpack(head)
-            wire, rows = pickle.loads(_read_exactly(inp, n))
+            # Group commit: every batch that has arrived goes in this transaction.
+            for _ in range(MAX_GROUP):
+                frames.read(block=False)
+                more = frames.take()
+                if not more:
+                    break
+                batch.extend(more)
             try:
                 with engine.begin() as conn:
-                    store.write_in(conn, records_from_wire(wire))
-                    if rows is not None:
-                        persist.write_in(conn, rows)
+                    for frame in batch:
+                        wire, rows = pickle.loads(frame)
+                        store.write_in(conn, records_from_wire(wire))
+                        if rows is not None:
+                            persist.write_in(conn, rows)
             except Exception as exc:  # answered; the venue decides what it means
                 text = f"{type(exc).__name__}: {exc}".encode()
-                out.write(FAILED + _LEN.pack(len(text)) + text)
+                out.write((FAILED + _LEN.pack(len(text)) + text) * len(batch))
             else:
-                out.write(OK)
+                out.write(OK * len(batch))
             out.flush()
     finally:
         store.close()
