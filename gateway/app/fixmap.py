@@ -31,8 +31,10 @@ TIF_FROM_FIX: dict[bytes, TimeInForce] = {
     b"7": TimeInForce.AT_CLOSE,
 }
 
-ORD_TYPE_TO_FIX: dict[OrdType, bytes] = {v: k for k, v in ORD_TYPE_FROM_FIX.items()}
-TIF_TO_FIX: dict[TimeInForce, bytes] = {v: k for k, v in TIF_FROM_FIX.items()}
+# Keyed by member name: hashing an Enum member runs Enum.__hash__ in Python, a str's hash
+# is cached (these are looked up several times per order).
+ORD_TYPE_TO_FIX: dict[str, bytes] = {v._name_: k for k, v in ORD_TYPE_FROM_FIX.items()}
+TIF_TO_FIX: dict[str, bytes] = {v._name_: k for k, v in TIF_FROM_FIX.items()}
 
 
 def side_to_fix(side: Side, short_sale: bool) -> bytes:

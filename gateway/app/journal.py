@@ -121,14 +121,15 @@ def _opt(v: int | None) -> str:
 
 
 def _encode_new(o: c.NewOrder) -> str:
-    # The hot path (one per order), written out; same format as the generic encoder.
+    # The hot path (one per order), written out; same format as the generic encoder
+    # (`_name_`: Enum's `.name` is a Python-level descriptor).
     return SEP.join(
         (
             o.symbol,
-            o.side.name,
+            o.side._name_,
             str(o.qty),
-            o.ord_type.name,
-            o.tif.name,
+            o.ord_type._name_,
+            o.tif._name_,
             _opt(o.price),
             _opt(o.stop_price),
             _opt(o.max_floor),

@@ -54,14 +54,14 @@ class Pricer:
                 info.symbol.encode(),
                 side,
                 info.qty,
-                ORD_TYPE_TO_FIX[info.ord_type],
+                ORD_TYPE_TO_FIX[info.ord_type._name_],
             )
         ]
         if info.price is not None:
             parts.append(b"44=%s\x01" % self.px(info.price))
         if info.stop_price is not None:
             parts.append(b"99=%s\x01" % self.px(info.stop_price))
-        parts.append(b"59=%s\x01" % TIF_TO_FIX[info.tif])
+        parts.append(b"59=%s\x01" % TIF_TO_FIX[info.tif._name_])
         if info.max_floor is not None:
             parts.append(b"111=%d\x01" % info.max_floor)
         static = b"".join(parts)
@@ -264,8 +264,8 @@ def order_row(pricer: Pricer, o: OrderInfo, at_us: int) -> tuple[object, ...]:
         o.client_ref,
         o.symbol,
         side_to_fix(o.side, o.short_sale).decode(),
-        ORD_TYPE_TO_FIX[o.ord_type].decode(),
-        TIF_TO_FIX[o.tif].decode(),
+        ORD_TYPE_TO_FIX[o.ord_type._name_].decode(),
+        TIF_TO_FIX[o.tif._name_].decode(),
         o.qty,
         None if o.price is None else pricer.px(o.price).decode(),
         None if o.stop_price is None else pricer.px(o.stop_price).decode(),

@@ -85,8 +85,7 @@ def test_batches_sent_back_to_back_are_all_committed_in_order(
     writer = WriterProcess(url)
     try:
         jobs = [
-            writer.stage([message(i)], Pending(journal=[(i, i, "new", "{}")]))
-            for i in range(1, 41)
+            writer.stage([message(i)], Pending(journal=[(i, i, "new", "{}")])) for i in range(1, 41)
         ]
         for job in jobs:  # the answers, in order (some batches share a transaction)
             job()
