@@ -53,6 +53,10 @@ log = structlog.get_logger("gateway.net")
 
 SessionFactory = Callable[..., FixSession]
 
+#: With pipelined commits, a read is processed and flushed in pieces of about this size
+#: (some twenty orders).
+PIPELINE_CHUNK_BYTES = 4096
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NetLimits:
@@ -158,18 +162,35 @@ class FixConnection(asyncio.Protocol):
             if self.session is None:
                 return
         try:
-            m = self._m
-            if m is None:
-                self.session.receive_data(data, self._shell.clock())
-                self._pump()
-            else:
-                before = m.read(self.session.next_target_seq)
-                self.session.receive_data(data, self._shell.clock())
-                self._pump()
-                m.read_done(before, self.session.next_target_seq)
+            flusher = self._shell.flusher
+            if not flusher.pipelined or len(data) <= PIPELINE_CHUNK_BYTES:
+                self._receive(data)
+                return
+            # A big read in pieces, each flushed before the next is processed: the writer
+            # commits one piece (and its reports go out) while the loop decides the next,
+            # instead of the whole read waiting for one commit at the end of the turn.
+            for start in range(0, len(data), PIPELINE_CHUNK_BYTES):
+                if start:
+                    flusher.flush()
+                    if self._closing is not None or self._closed:
+                        return
+                self._receive(data[start : start + PIPELINE_CHUNK_BYTES])
         except Exception:  # a bug must cost this connection only, never the loop
             self._log.exception("internal_error")
             self.abort("internal error")
+
+    def _receive(self, data: bytes) -> None:
+        session = self.session
+        assert session is not None
+        m = self._m
+        if m is None:
+            session.receive_data(data, self._shell.clock())
+            self._pump()
+        else:
+            before = m.read(session.next_target_seq)
+            session.receive_data(data, self._shell.clock())
+            self._pump()
+            m.read_done(before, session.next_target_seq)
 
     def eof_received(self) -> bool | None:
         return None  # close our side too

@@ -105,9 +105,16 @@ class Flusher:
     def pending(self) -> bool:
         return bool(self._touched)
 
+    @property
+    def pipelined(self) -> bool:
+        """Commits run beside the loop (it pays to flush a big read in pieces)."""
+        return self._writer is not None
+
     def flush(self) -> None:
         """Commit the records of every touched connection, then write their bytes."""
         self._scheduled = False
+        if self._in_flight:
+            self._complete_done()  # what has committed goes out now, even mid-turn
         touched, self._touched = self._touched, {}
         app_pending = self._has_pending is not None and self._has_pending()
         if not touched and not app_pending:
