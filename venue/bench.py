@@ -122,32 +122,51 @@ def _deep(n: int, md_events: bool = True) -> tuple[Engine, list[Any]]:
     return engine, cmds
 
 
+#: While timing: "off" (no collection), or "on" with the venue process's policy
+#: (gateway/net/gcpolicy.py: young collections only, thresholds 10,000 / 10).
+GC_MODE = "off"
+
+
+_DEFAULT_THRESHOLDS = gc.get_threshold()
+
+
+def _gc_pause() -> None:
+    gc.collect()
+    if GC_MODE == "off":
+        gc.disable()
+    else:
+        gc.set_threshold(10_000, 10, 1 << 30)
+
+
+def _gc_resume() -> None:
+    gc.set_threshold(*_DEFAULT_THRESHOLDS)
+    gc.enable()
+
+
 def _throughput(engine: Engine, cmds: list[Any]) -> float:
     submit = engine.submit
-    gc.collect()
-    gc.disable()
+    _gc_pause()
     try:
         t0 = time.perf_counter()
         for c in cmds:
             submit(c, NOW)
         return len(cmds) / (time.perf_counter() - t0)
     finally:
-        gc.enable()
+        _gc_resume()
 
 
 def _latency(engine: Engine, cmds: list[Any]) -> tuple[float, float]:
     submit = engine.submit
     clock = time.perf_counter_ns
     lat = []
-    gc.collect()
-    gc.disable()
+    _gc_pause()
     try:
         for c in cmds:
             a = clock()
             submit(c, NOW)
             lat.append(clock() - a)
     finally:
-        gc.enable()
+        _gc_resume()
     lat.sort()
     return lat[len(lat) // 2] / 1000, lat[int(len(lat) * 0.99)] / 1000
 
@@ -177,7 +196,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--md", choices=["on", "off", "both"], default="both")
+    ap.add_argument(
+        "--gc",
+        choices=["off", "on"],
+        default="off",
+        help="garbage collector while timing: off, or on as in the venue process",
+    )
     args = ap.parse_args()
+    global GC_MODE
+    GC_MODE = args.gc
     n = args.commands
     mds = {"on": [True], "off": [False], "both": [True, False]}[args.md]
 
