@@ -22,7 +22,9 @@ def test_full_collections_only_when_idle_and_thresholds_restored() -> None:
 
     async def main() -> tuple[int, int, tuple[int, int, int]]:
         activity = Activity()
-        collector = IdleCollector(asyncio.get_running_loop(), activity, interval_s=0.05)
+        collector = IdleCollector(
+            asyncio.get_running_loop(), activity, interval_s=0.05, min_young_collections=1
+        )
         during = gc.get_threshold()
         # Busy: a flush in every interval, and young collections happening.
         for _ in range(50):
