@@ -196,6 +196,7 @@ async def serve_components(
         except (OSError, EOFError, StoreError) as exc:
             store.close()
             raise StartupError(f"cannot start the writer process: {exc}") from exc
+        writer.attach(asyncio.get_running_loop())  # its answers are read on the loop
         stage = remote_stage(app.take_pending, writer)
     ops = Operations(config)
     stage = ops.instrument(app, stage)
@@ -211,7 +212,8 @@ async def serve_components(
                 port=listen.port,
                 ssl_context=ssl_context,
                 flush_interval_s=config.store.flush_interval_ms / 1000,
-                writer_thread=config.store.writer is not CommitWriter.INLINE,
+                writer_thread=config.store.writer is CommitWriter.THREAD,
+                remote_commits=writer is not None,
             ),
             limits=NetLimits(
                 max_message_size=listen.max_inbound_message_bytes,
@@ -231,11 +233,11 @@ async def serve_components(
             writer.close()
         store.close()
         raise StartupError(f"cannot listen on {listen.host}:{listen.port}: {exc}") from exc
-    # The writer thread needs the GIL back for a moment after each commit; while the loop
+    # A writer thread needs the GIL back for a moment after each commit; while the loop
     # is busy it waits up to the switch interval (5 ms by default) for it: that wait is
     # latency of every report of the batch.
     previous_switch = sys.getswitchinterval()
-    if writer is not None or config.store.writer is CommitWriter.THREAD:
+    if config.store.writer is CommitWriter.THREAD:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         collector = IdleCollector(asyncio.get_running_loop(), acceptor.shell.flusher)

@@ -23,6 +23,7 @@ Invariants:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import fcntl
@@ -33,7 +34,9 @@ import signal
 import struct
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import IO, Any
 
 from gateway.session import OutboundMessage, SeqNumbers, SessionReset, StoreRecord
@@ -104,10 +107,14 @@ class WriterProcess:
         self._from: IO[bytes] = self._proc.stdout
         with contextlib.suppress(OSError, AttributeError):  # Linux: room for a few batches
             fcntl.fcntl(self._to.fileno(), _F_SETPIPE_SZ, PIPE_BYTES)
+        self._rfd = self._from.fileno()
         self._dead: str | None = None
+        self._waiting: deque[Future[None]] = deque()  # sent, not yet answered, in order
+        self._answers = bytearray()
+        self._loop: asyncio.AbstractEventLoop | None = None
         try:
-            self._expect(b"R")  # ready: the store opened in the writer
-        except (OSError, EOFError, StoreError):
+            self._expect_ready()  # the store opened in the writer
+        except (OSError, EOFError):
             self.close(timeout=1.0)
             raise
 
@@ -115,59 +122,130 @@ class WriterProcess:
     def pid(self) -> int:
         return self._proc.pid
 
-    def stage(self, records: Sequence[StoreRecord], rows: object) -> Callable[[], None]:
-        """Send a batch now (on the loop); the returned job waits until it is committed
-        (raises StoreError when it was not)."""
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Read the answers on `loop` as they come (no thread): each completes its
+        batch's future there."""
+        os.set_blocking(self._rfd, False)
+        loop.add_reader(self._rfd, self._read_answers, False)
+        self._loop = loop
+
+    def stage(self, records: Sequence[StoreRecord], rows: object) -> RemoteCommit:
+        """Send a batch now; the returned commit completes when the writer answers."""
         data = pickle.dumps((records_to_wire(records), rows), protocol=pickle.HIGHEST_PROTOCOL)
+        future: Future[None] = Future()
         if self._dead is None:
             try:
                 self._to.write(_LEN.pack(len(data)) + data)
                 self._to.flush()
             except OSError as exc:
-                self._dead = str(exc) or type(exc).__name__
+                self._fail_all(str(exc) or type(exc).__name__)
         if self._dead is not None:
-            return self._gone
-        return self._answer
+            future.set_exception(StoreError(f"the writer process is gone: {self._dead}"))
+        else:
+            self._waiting.append(future)
+        return RemoteCommit(future, self)
 
     def commit(self, records: Sequence[StoreRecord], rows: object) -> None:
-        """Send one batch and wait until it is committed."""
+        """Send one batch and wait until it is committed (StoreError if it was not)."""
         self.stage(records, rows)()
 
-    def _gone(self) -> None:
-        raise StoreError(f"the writer process is gone: {self._dead}")
+    def wait_for(self, future: Future[None]) -> None:
+        """Block, reading answers, until `future` is done."""
+        while not future.done():
+            self._read_answers(True)
 
-    def _answer(self) -> None:
-        try:
-            self._expect(OK)
-        except (OSError, EOFError) as exc:
-            self._dead = self._dead or str(exc) or type(exc).__name__
-            self._gone()
-
-    def _expect(self, answer: bytes) -> None:
-        got = self._from.read(1)
-        if not got:
-            code = self._proc.poll()
-            raise EOFError(f"writer exited (status {code})")
-        if got == answer:
+    def _read_answers(self, block: bool) -> None:
+        if self._dead is not None:
             return
-        if got == FAILED:
-            (n,) = _LEN.unpack(_read_exactly(self._from, _LEN.size))
-            text = _read_exactly(self._from, n).decode("utf-8", "replace")
-            raise StoreError(f"commit failed in the writer process: {text}")
-        raise EOFError(f"writer answered {got!r}")
+        if block:
+            select.select([self._rfd], [], [])
+        try:
+            data = os.read(self._rfd, 65536)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._fail_all(str(exc))
+            return
+        if not data:
+            self._fail_all(f"writer exited (status {self._proc.poll()})")
+            return
+        buf = self._answers
+        buf += data
+        pos = 0
+        while pos < len(buf):
+            kind = buf[pos]
+            if kind == OK[0]:
+                pos += 1
+                if self._waiting:
+                    self._waiting.popleft().set_result(None)
+                continue
+            if kind != FAILED[0]:
+                self._fail_all(f"writer answered {bytes(buf[pos : pos + 1])!r}")
+                return
+            if len(buf) - pos < 1 + _LEN.size:
+                break
+            (n,) = _LEN.unpack_from(buf, pos + 1)
+            if len(buf) - pos < 1 + _LEN.size + n:
+                break
+            text = bytes(buf[pos + 1 + _LEN.size : pos + 1 + _LEN.size + n]).decode(
+                "utf-8", "replace"
+            )
+            pos += 1 + _LEN.size + n
+            if self._waiting:
+                self._waiting.popleft().set_exception(
+                    StoreError(f"commit failed in the writer process: {text}")
+                )
+        del buf[:pos]
+
+    def _fail_all(self, why: str) -> None:
+        """The writer is gone: every batch not answered failed, and so will every later one."""
+        if self._dead is None:
+            self._dead = why
+            if self._loop is not None:
+                with contextlib.suppress(Exception):
+                    self._loop.remove_reader(self._rfd)
+        while self._waiting:
+            self._waiting.popleft().set_exception(
+                StoreError(f"the writer process is gone: {self._dead}")
+            )
+
+    def _expect_ready(self) -> None:
+        got = self._from.read(1)
+        if got != b"R":
+            raise EOFError(f"writer did not start (status {self._proc.poll()}, said {got!r})")
 
     def close(self, timeout: float = 10.0) -> None:
         """End the input (the writer finishes what it has and exits), then reap it."""
         with contextlib.suppress(OSError):
             self._to.close()
+        if self._dead is None and self._waiting:
+            with contextlib.suppress(Exception):
+                os.set_blocking(self._rfd, True)
+                while self._waiting and self._dead is None:
+                    self._read_answers(True)
         try:
             self._proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+        self._fail_all("closed")
         with contextlib.suppress(OSError):
             self._from.close()
-        self._dead = self._dead or "closed"
+
+
+class RemoteCommit:
+    """One batch sent to the writer process: `future` completes when the writer answers;
+    calling it blocks until then and raises StoreError if the batch was not committed."""
+
+    __slots__ = ("_writer", "future")
+
+    def __init__(self, future: Future[None], writer: WriterProcess) -> None:
+        self.future = future
+        self._writer = writer
+
+    def __call__(self) -> None:
+        self._writer.wait_for(self.future)
+        self.future.result()
 
 
 def remote_stage(
@@ -176,7 +254,7 @@ def remote_stage(
     """The Flusher's stage for a writer process: each batch takes the application's rows
     (`take_rows`, e.g. OrderEntry.take_pending) and is committed by `writer`."""
 
-    def stage(batch: Sequence[StoreRecord]) -> Callable[[], None]:
+    def stage(batch: Sequence[StoreRecord]) -> RemoteCommit:
         return writer.stage(batch, take_rows())
 
     return stage

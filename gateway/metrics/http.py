@@ -51,6 +51,16 @@ def timed_commit(
 
     def timed_stage(batch: T) -> Callable[[], None]:
         job = stage(batch)
+        future = getattr(job, "future", None)
+        if future is not None:  # already sent to a writer process: time it to its answer
+            t0 = perf_counter()
+
+            def answered(f: Any) -> None:
+                if f.exception() is None:
+                    observe(perf_counter() - t0)
+
+            future.add_done_callback(answered)
+            return job
 
         def timed() -> None:
             t0 = perf_counter()

@@ -62,6 +62,7 @@ class Flusher:
         on_commit: Callable[[int], None] | None = None,
         has_pending: Callable[[], bool] | None = None,
         writer_thread: bool = False,
+        remote: bool = False,
         max_in_flight: int = 4,
     ) -> None:
         self._loop = loop
@@ -83,6 +84,9 @@ class Flusher:
             if writer_thread
             else None
         )
+        #: Stage returns commits already under way elsewhere (a writer process): objects
+        #: with a `future`, called to wait for it.
+        self._remote = remote
         self._max_in_flight = max(1, max_in_flight)
         self._in_flight: deque[_Flight] = deque()
         self._refusing = False  # a commit failed: refuse what was queued behind it
@@ -108,7 +112,7 @@ class Flusher:
     @property
     def pipelined(self) -> bool:
         """Commits run beside the loop (it pays to flush a big read in pieces)."""
-        return self._writer is not None
+        return self._writer is not None or self._remote
 
     def flush(self) -> None:
         """Commit the records of every touched connection, then write their bytes."""
@@ -129,7 +133,7 @@ class Flusher:
                 outputs.append((conn, data))
         job = self._stage(batch) if batch or app_pending else None
         flight = _Flight(touched, outputs, len(batch))
-        if self._writer is None:
+        if self._writer is None and not self._remote:
             if job is not None:
                 try:
                     job()
@@ -142,7 +146,12 @@ class Flusher:
             self._wait(self._in_flight[0])  # back-pressure: the writer is behind
             self._complete_done()
         if job is not None:
-            flight.future = self._writer.submit(self._run, job, len(batch))
+            future = getattr(job, "future", None)
+            if future is not None:  # already sent to a writer process
+                flight.future, flight.waiter = future, job
+            else:
+                assert self._writer is not None
+                flight.future = self._writer.submit(self._run, job, len(batch))
             flight.future.add_done_callback(self._wake)
         self._in_flight.append(flight)
         if job is None:
@@ -182,15 +191,19 @@ class Flusher:
             raise
 
     def _wake(self, _future: Future[None]) -> None:
-        """On the writer thread: have the loop complete what is done, in order."""
+        """Where the commit finished (the writer thread, or the loop reading a writer
+        process's answer): have the loop complete what is done, in order, on a later turn
+        (never inside the pump that may be waiting for it)."""
         # A closed loop raises RuntimeError: close() completes what is left.
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._complete_done)
 
     @staticmethod
     def _wait(flight: _Flight) -> None:
-        if flight.future is not None:
-            with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):
+            if flight.waiter is not None:
+                flight.waiter()  # reads the writer process's answers until this one
+            elif flight.future is not None:
                 flight.future.result()
 
     def _complete_done(self) -> None:
@@ -205,9 +218,14 @@ class Flusher:
                     return
                 if future.exception() is not None:
                     flight.failed = True
+                    self._refusing = True
                     log.error(
                         "store_write_failed", records=flight.records, error=str(future.exception())
                     )
+            if self._refusing:
+                # Decided after a batch that was not persisted: told nobody either (a
+                # writer process may have committed it: persisted and untold is safe).
+                flight.failed = True
             in_flight.popleft()
             self._complete(flight)
         self._refusing = False  # nothing queued behind a failure any more
@@ -233,6 +251,7 @@ class _Flight:
     outputs: list[tuple[Flushable, bytes]]
     records: int
     future: Future[None] | None = None
+    waiter: Callable[[], None] | None = None
     failed: bool = False
 
 

@@ -41,6 +41,8 @@ class ListenOptions:
     tick_interval_s: float = 1.0
     #: Commit on a writer thread while the loop decides the next batch (see Flusher).
     writer_thread: bool = False
+    #: The stage sends each batch to a writer process and returns its commit (see Flusher).
+    remote_commits: bool = False
 
 
 def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
@@ -91,6 +93,7 @@ class Acceptor:
             interval_s=self._listen.flush_interval_s,
             has_pending=self._has_pending,
             writer_thread=self._listen.writer_thread,
+            remote=self._listen.remote_commits,
         )
         self.shell = shell = Shell(
             loop=loop,

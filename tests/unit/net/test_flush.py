@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import pytest
 
@@ -195,3 +196,73 @@ def test_back_pressure_bounds_the_commits_in_flight() -> None:
         return most
 
     assert asyncio.run(main()) <= 2
+
+
+class RemoteCommits:
+    """A stage whose commits are under way elsewhere (like the writer process): each has
+    a `future` the test answers, and calling it waits (answers everything sent)."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+        self.sent: list[tuple[list[object], Future[None]]] = []
+
+    def stage(self, batch: list[object]) -> Remote:
+        future: Future[None] = Future()
+        self.sent.append((list(batch), future))
+        return Remote(future, self)
+
+    def answer(self, ok: bool = True) -> None:
+        batch, future = next((b, f) for b, f in self.sent if not f.done())
+        if ok:
+            self.log.append(f"commit {batch}")
+            future.set_result(None)
+        else:
+            future.set_exception(RuntimeError("constraint failed"))
+
+    def answer_all(self) -> None:
+        while any(not f.done() for _, f in self.sent):
+            self.answer()
+
+
+class Remote:
+    def __init__(self, future: Future[None], commits: RemoteCommits) -> None:
+        self.future = future
+        self._commits = commits
+
+    def __call__(self) -> None:
+        self._commits.answer_all()
+        self.future.result()
+
+
+def test_remote_commits_write_in_order_once_answered_and_refuse_after_a_failure() -> None:
+    async def main() -> tuple[list[str], Conn, Conn, Conn, Conn]:
+        log: list[str] = []
+        commits = RemoteCommits(log)
+        flusher = Flusher(asyncio.get_running_loop(), stage=commits.stage, remote=True)
+        assert flusher.pipelined
+        a, b, c, d = (Conn(n, log) for n in "abcd")
+        for conn in (a, b, c):
+            conn.out, conn.records = conn.name.upper().encode(), [conn.name]
+            flusher.touch(conn)
+            flusher.flush()
+        await asyncio.sleep(0.01)
+        assert not any(line.startswith("write") for line in log)  # nothing answered yet
+        commits.answer()  # a committed
+        await asyncio.sleep(0.01)
+        assert "write a A" in log
+        commits.answer(ok=False)  # b failed
+        commits.answer()  # c committed, but decided after b: told nobody
+        await asyncio.sleep(0.01)
+        d.out, d.records = b"D", ["d"]  # after the failure was seen: back to normal
+        flusher.touch(d)
+        flusher.flush()
+        flusher.settle()  # waits (the waiter answers everything sent)
+        await asyncio.sleep(0.01)
+        flusher.close()
+        return log, a, b, c, d
+
+    log, a, b, c, d = asyncio.run(main())
+    assert a.aborted is None and d.aborted is None
+    assert b.aborted and c.aborted
+    assert "write d D" in log
+    assert not any(line.startswith(("write b", "write c")) for line in log)
