@@ -7,14 +7,16 @@ per order (building and binding the rows as much as SQLite's own work), so a wri
 `python -m gateway.app.writer` beside the venue; each flush's FIX records and
 application rows travel to it pickled, as plain tuples, over a pipe; it runs them in one
 transaction (the same `write_in` code as in process) and answers one byte per batch.
-`WriterProcess.commit` blocks until that answer, so the Flusher runs it on its writer
-thread: the loop goes on, and the bytes of a batch are still written only after its
-commit.
+The event loop reads the answers (`attach`): each batch's Future completes there, and the
+Flusher writes the bytes of the batches that committed, in order. The loop goes on
+deciding while the writer commits; whatever has arrived meanwhile goes in the writer's
+next transaction (group commit: fewer fsyncs under load).
 
 Invariants:
 - A batch is acknowledged only after its transaction committed; an error rolls it back
-  and is answered with its text (the Flusher then tells nobody of that batch).
-- Batches are committed one at a time, in the order sent.
+  and is answered with its text (the Flusher then tells nobody of that batch or of the
+  batches decided after it).
+- Batches are committed in the order sent, and answered in that order.
 - The writer never outlives the venue: on Linux it is killed with its parent
   (PR_SET_PDEATHSIG; a batch it was committing rolls back), elsewhere it stops at the end
   of its input. A restarted venue therefore never races an old writer.
@@ -86,10 +88,9 @@ class WriterProcess:
     """The venue's side of the writer process (see module docstring).
 
     `stage` (on the event loop) pickles a batch and writes it to the pipe at once, so
-    batches queue up in the writer while earlier ones commit (it commits whatever has
-    arrived in one transaction: fewer fsyncs under load); the job `stage` returns waits
-    for that batch's answer. Jobs must run in stage order, one at a time (the Flusher's
-    single writer thread): answers come back in the order the batches were sent."""
+    batches queue up in the writer while earlier ones commit; the `RemoteCommit` it
+    returns completes when the writer answers (read on the loop after `attach`, or by
+    calling it, which blocks). Everything runs on the thread of the event loop."""
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "full") -> None:
         env = dict(os.environ)
