@@ -8,8 +8,9 @@ text is still derived from the Table objects (names, columns) and the dialect's 
 Rows go out as multi-row `INSERT ... VALUES (..), (..), ...` statements: the driver binds
 every value in C and the database inserts the whole chunk in one step, during which the
 GIL is free (with `store.writer = "thread"` the commit runs on a writer thread beside the
-event loop; one statement per row meant one GIL hand-over per row). Chunk sizes are powers of two, so each table needs
-only a handful of distinct statements (the drivers cache prepared statements by text).
+event loop; one statement per row meant one GIL hand-over per row). Chunk sizes are
+powers of two, so each table needs only a handful of distinct statements (the drivers
+cache prepared statements by text).
 
 Invariants: values must already be in the driver's native types (int, str, bytes, None);
 the statements run inside the caller's transaction, rows in the order given.
