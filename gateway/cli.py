@@ -155,10 +155,13 @@ class StartupError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Running:
-    """What `serve_components` started."""
+    """What `serve_components` started; `stopped` is set (with `why`) when the venue can
+    no longer work and must stop (its writer process died)."""
 
     acceptor: Acceptor
     ops: Operations
+    stopped: asyncio.Event
+    why: list[str]
 
 
 @contextlib.asynccontextmanager
@@ -189,10 +192,21 @@ async def serve_components(
     structlog.get_logger("gateway").info(
         "recovered", commands=recovered.commands, clordids=recovered.seen_clordids
     )
+    stopped, why = asyncio.Event(), []
+
+    def writer_gone(reason: str) -> None:
+        why.append(f"the writer process is gone ({reason}): nothing more can be persisted")
+        structlog.get_logger("gateway").error("writer_gone", reason=reason)
+        stopped.set()
+
     writer = None
     if config.store.writer is CommitWriter.PROCESS and getattr(store, "engine", None) is not None:
         try:
-            writer = WriterProcess(url, sqlite_synchronous=config.store.sqlite_synchronous.value)
+            writer = WriterProcess(
+                url,
+                sqlite_synchronous=config.store.sqlite_synchronous.value,
+                on_gone=writer_gone,
+            )
         except (OSError, EOFError, StoreError) as exc:
             store.close()
             raise StartupError(f"cannot start the writer process: {exc}") from exc
@@ -241,7 +255,7 @@ async def serve_components(
         sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         collector = IdleCollector(asyncio.get_running_loop(), acceptor.shell.flusher)
-        yield Running(acceptor, ops)
+        yield Running(acceptor, ops, stopped, why)
         collector.stop()
         await acceptor.shutdown()
         await ops.close()
@@ -276,9 +290,14 @@ async def serve(
                 port=acceptor.port,
                 comp_id=config.venue.sender_comp_id,
             )
-            await stop.wait()
+            waits = [asyncio.ensure_future(e.wait()) for e in (stop, running.stopped)]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
     except StartupError as exc:
         return _fail(str(exc), EXIT_USAGE)
+    if running.why:
+        return _fail(f"stopping: {running.why[0]}", EXIT_FAILURE)
     return EXIT_OK
 
 

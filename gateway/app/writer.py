@@ -92,7 +92,13 @@ class WriterProcess:
     returns completes when the writer answers (read on the loop after `attach`, or by
     calling it, which blocks). Everything runs on the thread of the event loop."""
 
-    def __init__(self, url: str, *, sqlite_synchronous: str = "full") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_synchronous: str = "full",
+        on_gone: Callable[[str], None] | None = None,
+    ) -> None:
         env = dict(os.environ)
         env["FIXVENUE_WRITER_URL"] = url
         env["FIXVENUE_WRITER_SYNCHRONOUS"] = sqlite_synchronous
@@ -113,6 +119,8 @@ class WriterProcess:
         self._waiting: deque[Future[None]] = deque()  # sent, not yet answered, in order
         self._answers = bytearray()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._on_gone = on_gone  # told once when the writer dies (not at close)
+        self._closing = False
         try:
             self._expect_ready()  # the store opened in the writer
         except (OSError, EOFError):
@@ -205,6 +213,8 @@ class WriterProcess:
             if self._loop is not None:
                 with contextlib.suppress(Exception):
                     self._loop.remove_reader(self._rfd)
+            if not self._closing and self._on_gone is not None:
+                self._on_gone(why)
         while self._waiting:
             self._waiting.popleft().set_exception(
                 StoreError(f"the writer process is gone: {self._dead}")
@@ -217,6 +227,10 @@ class WriterProcess:
 
     def close(self, timeout: float = 10.0) -> None:
         """End the input (the writer finishes what it has and exits), then reap it."""
+        self._closing = True
+        if self._loop is not None and self._dead is None:
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self._rfd)
         with contextlib.suppress(OSError):
             self._to.close()
         if self._dead is None and self._waiting:

@@ -160,3 +160,33 @@ def test_the_writer_dies_with_the_venue(db: tuple[str, SqlMessageStore]) -> None
             return
         time.sleep(0.02)
     pytest.fail("the writer outlived the venue")
+
+
+def test_the_venue_stops_with_an_error_when_its_writer_dies(tmp_path: Path) -> None:
+    """Without its writer nothing can be persisted, so nothing can be acknowledged: the
+    venue says so and exits 1 (a supervisor restarts it; recovery replays the journal)."""
+    root = Path(__file__).resolve().parents[2]
+    venue = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "run", "--port", "0", "--data-dir", str(tmp_path),
+         "--no-metrics", "--no-admin"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=root,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert venue.stderr is not None
+        line = venue.stderr.readline()  # the "listening" line: started
+        assert "listening" in line, line
+        children = subprocess.run(
+            ["pgrep", "-P", str(venue.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert len(children) == 1, children
+        os.kill(int(children[0]), signal.SIGKILL)
+        assert venue.wait(timeout=20) == 1
+        rest = venue.stderr.read()
+        assert "writer process is gone" in rest, rest
+    finally:
+        if venue.poll() is None:
+            venue.kill()
+            venue.wait()
