@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,13 +33,36 @@ def message(seq: int) -> OutboundMessage:
     return OutboundMessage(session_id=SID, seq=seq, msg_type="8", raw=raw)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[tuple[str, SqlMessageStore]]:
-    url = f"sqlite:///{tmp_path / 'venue.db'}"
+PG_URL = os.environ.get("FIXVENUE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, SqlMessageStore]]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'venue.db'}"
+        store = SqlMessageStore(url)
+        persist.create_tables(store.engine)
+        yield url, store
+        store.close()
+        return
+    psycopg = pytest.importorskip("psycopg")
+    admin = PG_URL.replace("+psycopg", "")
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=2)
+    except Exception:
+        pytest.skip("no PostgreSQL server reachable at " + PG_URL)
+    name = f"fixvenue_w_{uuid.uuid4().hex[:12]}"
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
     store = SqlMessageStore(url)
     persist.create_tables(store.engine)
-    yield url, store
-    store.close()
+    try:
+        yield url, store
+    finally:
+        store.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def journal_rows(store: SqlMessageStore) -> int:
