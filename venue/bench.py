@@ -123,7 +123,7 @@ def _deep(n: int, md_events: bool = True) -> tuple[Engine, list[Any]]:
 
 
 #: While timing: "off" (no collection), or "on" with the venue process's policy
-#: (gateway/net/gcpolicy.py: young collections only, thresholds 10,000 / 10).
+#: (gateway/net/gcpolicy.py: young collections only, thresholds 2,000 / 4).
 GC_MODE = "off"
 
 
@@ -135,7 +135,7 @@ def _gc_pause() -> None:
     if GC_MODE == "off":
         gc.disable()
     else:
-        gc.set_threshold(10_000, 10, 1 << 30)
+        gc.set_threshold(2_000, 4, 1 << 30)
 
 
 def _gc_resume() -> None:
