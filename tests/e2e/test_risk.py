@@ -219,6 +219,7 @@ def test_kill_switch_from_the_cli_cancels_and_blocks_one_firm_only(parties) -> N
     b.er("B2", "0")
     assert b.settle() == []  # B's resting order was not touched
     assert "released: True" in venue.admin("release", firm_a)
-    a.order("A4", "1", 10, "99.00")
+    # Not A1's price: within the duplicate window (1 s) that would be a duplicate of A1.
+    a.order("A4", "1", 10, "98.50")
     a.er("A4", "0")
     assert a.settle() == []
