@@ -32,12 +32,16 @@ from gateway.app.reporting import Reporter
 from gateway.app.riskgate import CXL_REJ_REASON
 from gateway.app.riskgate import ORD_REJ_REASON as RISK_REJ_REASON
 from gateway.app.translate import OrderFields, Refusal, order_fields, parse_qty, symbol_of
-from gateway.session import ApplicationMessage
+from gateway.session import ApplicationMessage, trusted_constructor
 from risk import Reject, RiskEngine
 from venue import commands as vc
 from venue import events as ve
 from venue.engine import Engine
 from venue.types import OrderStatus, Side
+
+#: vc.NewOrder(...) without the frozen dataclass's per-field __setattr__ (one per order; the
+#: engine checks the values): positional, in field order.
+_new_order = trusted_constructor(vc.NewOrder)
 
 #: Why a request is refused: (OrdRejReason or CxlRejReason, Text).
 Problem = tuple[int, str]
@@ -142,21 +146,21 @@ class Requests:
         )
         if isinstance(fields, Refusal):
             return fields.ord_rej_reason, fields.text
-        cmd = vc.NewOrder(
-            symbol=symbol,
-            side=fields.side,
-            qty=fields.qty,
-            ord_type=fields.ord_type,
-            tif=fields.tif,
-            price=fields.price,
-            stop_price=fields.stop_price,
-            max_floor=fields.max_floor,
-            expire_at=fields.expire_at,
-            owner=profile.session_id,
-            firm=profile.firm,
-            account=account,
-            client_ref=clid,
-            short_sale=fields.short_sale,
+        cmd = _new_order(  # vc.NewOrder, fields in declaration order
+            symbol,
+            fields.side,
+            fields.qty,
+            fields.ord_type,
+            fields.tif,
+            fields.price,
+            fields.stop_price,
+            fields.max_floor,
+            fields.expire_at,
+            profile.session_id,
+            profile.firm,
+            account,
+            clid,
+            fields.short_sale,
         )
         if self.risk is not None:
             verdict = self.risk.evaluate(cmd, now)

@@ -20,6 +20,7 @@ from fixspec.codec import FixMessage
 from fixspec.enums import OrdRejReason
 from fixspec.utctime import parse_timestamp
 from gateway.app.fixmap import ORD_TYPE_FROM_FIX, SIDE_FROM_FIX, TIF_FROM_FIX
+from gateway.session import trusted_constructor
 from venue.instruments import Instrument
 from venue.types import OrdType, Side, TimeInForce
 
@@ -47,6 +48,11 @@ class OrderFields:
     stop_price: int | None
     max_floor: int | None
     expire_at: datetime | None
+
+
+#: OrderFields(...) without the frozen dataclass's per-field __setattr__ (values checked
+#: above; one per order): positional, in field order.
+_order_fields = trusted_constructor(OrderFields)
 
 
 def _str(msg: FixMessage, tag: int) -> str:
@@ -169,17 +175,8 @@ def order_fields(
         if expire <= now:
             return Refusal(OrdRejReason.OTHER, f"ExpireTime {expire.isoformat()} is in the past")
         expire_at = expire
-    return OrderFields(
-        symbol=inst.symbol,
-        side=side[0],
-        short_sale=side[1],
-        qty=qty,
-        ord_type=ord_type,
-        tif=tif,
-        price=price,
-        stop_price=stop,
-        max_floor=max_floor,
-        expire_at=expire_at,
+    return _order_fields(
+        inst.symbol, side[0], side[1], qty, ord_type, tif, price, stop, max_floor, expire_at
     )
 
 

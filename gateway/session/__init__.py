@@ -3,6 +3,7 @@
 Imports fixspec only: no sockets, asyncio, clocks, SQL, logging or metrics.
 """
 
+from gateway.session._trusted import trusted_constructor
 from gateway.session.admin import business_reject_body
 from gateway.session.auth import hash_password, verify_password
 from gateway.session.core import FixSession, ResendSource
@@ -24,6 +25,7 @@ from gateway.session.settings import Credentials, Role, SessionSettings
 from gateway.session.state import SessionState
 
 __all__ = [
+    "trusted_constructor",
     "ApplicationMessage",
     "Credentials",
     "Disconnect",
