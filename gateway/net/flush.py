@@ -3,17 +3,21 @@
 Role: connections register themselves as *touched* whenever they called into their
 session (bytes in, timer, application send, logout). The first touch of a turn schedules
 one flush (`loop.call_soon`, or `call_later` when a flush interval is configured). The
-flush drains every touched session, writes ALL their records in ONE transaction
-(`commit(batch)`: `store.write`, or a composition that also writes the application's rows
-in the same transaction), and only after it returns (committed) hands the bytes to the
-transports. Then each connection runs its post-flush work (close after Disconnect,
-slow-reader check, timer).
+flush drains every touched session and hands ALL their records to ONE transaction
+(`stage(batch)` takes the application's rows too and returns the job that commits them);
+only once that transaction has committed are the bytes handed to the transports. Then
+each connection runs its post-flush work (close after Disconnect, slow-reader check,
+timer). The commit runs inline, on a writer thread, or in a writer process (the stage then
+returns a commit already under way, with a `future`); with the last two the loop decides
+the next flush while the previous one commits.
 
 Invariants:
-- No byte reaches a transport before the records of the same flush are committed.
-- A failed commit tells nobody: the touched connections are aborted (their peers will
-  resend what we did not persist), and the error is logged.
-- One flush at a time; touches during a flush schedule the next one.
+- No byte reaches a transport before the records of the same flush are committed, and
+  flushes complete (write their bytes) in the order they were made.
+- A failed commit tells nobody of its flush or of the flushes made after it: the touched
+  connections are aborted (their peers will resend what we did not persist), and the
+  error is logged.
+- `settle()` before a store read: everything decided so far is committed.
 """
 
 from __future__ import annotations
@@ -45,12 +49,13 @@ class Flushable(Protocol):
 class Flusher:
     """Batches the output of every touched connection of a loop turn.
 
-    With `writer_thread=True` the transaction of a flush runs on one writer thread while
-    the loop goes on reading and deciding the next batch (SQLite and the PostgreSQL
-    driver release the GIL while they work); the bytes of a flush are written, in flush
-    order, when its commit is done. At most `max_in_flight` commits are outstanding; one
-    more waits for the oldest. A failed commit refuses the commits queued behind it, so
-    nothing decided after the failure is told either."""
+    With `writer_thread=True` the transaction of a flush runs on one writer thread; with
+    `remote=True` the stage has already sent it to a writer process and returns its
+    commit (`future`, and a call that waits for it). Either way the loop goes on reading
+    and deciding the next batch; the bytes of a flush are written, in flush order, when
+    its commit is done. At most `max_in_flight` commits are outstanding; one more waits
+    for the oldest. A failed commit refuses the commits queued behind it, so nothing
+    decided after the failure is told either."""
 
     def __init__(
         self,
