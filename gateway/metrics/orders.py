@@ -25,6 +25,8 @@ from venue import events as ve
 from venue.engine import Engine
 from venue.types import Side
 
+_BOOK_CHANGED = ve.BookChanged
+
 
 class _Sym:
     """Pre-bound children of one symbol."""
@@ -80,9 +82,11 @@ class OrderMetrics:
         self._match.observe(seconds)
         on = self._on
         for e in events:
-            handler = on.get(type(e))
-            if handler is not None:
-                handler(e)
+            t = type(e)
+            if t is not _BOOK_CHANGED:  # most events: market data, nothing to count
+                handler = on.get(t)
+                if handler is not None:
+                    handler(e)
 
     def gateway_reject(self, symbol: str, reason: int) -> None:
         """A NewOrderSingle refused before the engine (unknown symbol, account, ...)."""
@@ -94,7 +98,7 @@ class OrderMetrics:
         return self._syms.get(symbol, self._other)
 
     def _accepted(self, e: ve.Accepted) -> None:
-        self._sym(e.order.symbol).accepted.n += 1
+        self._syms.get(e.order.symbol, self._other).accepted.n += 1  # one per order: inline
 
     def _trade(self, e: ve.Trade) -> None:
         s = self._sym(e.symbol)
