@@ -40,6 +40,7 @@ from gateway.net.server import Acceptor, ListenOptions, tls_context
 from gateway.ops import Operations, ops_overrides
 from gateway.session import Credentials, SessionSettings, hash_password
 from gateway.store import StoreError, open_store
+from gateway.store.sql import SqlMessageStore
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 SWITCH_INTERVAL_S = 0.0005
@@ -200,7 +201,7 @@ async def serve_components(
         stopped.set()
 
     writer = None
-    if config.store.writer is CommitWriter.PROCESS and getattr(store, "engine", None) is not None:
+    if config.store.writer is CommitWriter.PROCESS and isinstance(store, SqlMessageStore):
         try:
             writer = WriterProcess(
                 url,

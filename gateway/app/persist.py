@@ -10,7 +10,7 @@ order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, select
@@ -18,13 +18,24 @@ from sqlalchemy import Connection, Engine, delete, select
 from gateway.app.journal import decode_command
 from gateway.app.service import Pending
 from gateway.app.tables import executions, kill_switches, orders, trades, venue_journal
+from gateway.session import StoreRecord
 from gateway.store.bulk import insert_rows
 from gateway.store.schema import metadata
+from gateway.store.sql import SqlMessageStore
 from venue.commands import Command
 
 
 def create_tables(engine: Engine) -> None:
     metadata.create_all(engine)
+
+
+def write_batch_in(
+    conn: Connection, store: SqlMessageStore, records: Sequence[StoreRecord], pending: Pending
+) -> None:
+    """A flush's FIX records and the application's rows, in the caller's transaction (the
+    same in the venue process and in the writer process)."""
+    store.write_in(conn, records)
+    write_in(conn, pending)
 
 
 def write_in(conn: Connection, pending: Pending) -> None:

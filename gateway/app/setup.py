@@ -22,6 +22,7 @@ from gateway.app.marketdata import MarketDataHub
 from gateway.app.service import OrderEntry
 from gateway.session import StoreRecord
 from gateway.store.base import MessageStore
+from gateway.store.sql import SqlMessageStore
 from venue.engine import Engine
 
 
@@ -46,9 +47,7 @@ def open_order_entry(
     )
     app.copies = dropcopy_fixcopy.from_config(config)
     app.risk = riskgate.build(config, [engine.instrument(s) for s in engine.symbols])
-    sql_engine = getattr(store, "engine", None)
-    write_in = getattr(store, "write_in", None)
-    if sql_engine is None or write_in is None:
+    if not isinstance(store, SqlMessageStore):
 
         def stage_memory(batch: list[StoreRecord]) -> Callable[[], None]:
             app.take_pending()
@@ -56,6 +55,7 @@ def open_order_entry(
 
         return app, stage_memory, Recovered(0, 0)
 
+    sql_engine = store.engine
     persist.create_tables(sql_engine)
     replayed = app.replay(persist.load_journal(sql_engine))
     seen = 0
@@ -70,8 +70,7 @@ def open_order_entry(
 
         def job() -> None:  # anywhere (the writer thread): one transaction
             with sql_engine.begin() as conn:
-                write_in(conn, batch)
-                persist.write_in(conn, pending)
+                persist.write_batch_in(conn, store, batch, pending)
 
         return job
 

@@ -154,10 +154,6 @@ class WriterProcess:
             self._waiting.append(future)
         return RemoteCommit(future, self)
 
-    def commit(self, records: Sequence[StoreRecord], rows: object) -> None:
-        """Send one batch and wait until it is committed (StoreError if it was not)."""
-        self.stage(records, rows)()
-
     def wait_for(self, future: Future[None]) -> None:
         """Block, reading answers, until `future` is done."""
         while not future.done():
@@ -275,13 +271,6 @@ def remote_stage(
     return stage
 
 
-def _read_exactly(stream: IO[bytes], n: int) -> bytes:
-    data = stream.read(n)
-    if data is None or len(data) != n:
-        raise EOFError("short read")
-    return bytes(data)
-
-
 # -- the writer process itself ------------------------------------------------------------
 
 
@@ -359,9 +348,7 @@ def main() -> int:
                 with engine.begin() as conn:
                     for frame in batch:
                         wire, rows = pickle.loads(frame)
-                        store.write_in(conn, records_from_wire(wire))
-                        if rows is not None:
-                            persist.write_in(conn, rows)
+                        persist.write_batch_in(conn, store, records_from_wire(wire), rows)
             except Exception as exc:  # answered; the venue decides what it means
                 text = f"{type(exc).__name__}: {exc}".encode()
                 out.write((FAILED + _LEN.pack(len(text)) + text) * len(batch))
