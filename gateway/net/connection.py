@@ -183,13 +183,10 @@ class FixConnection(asyncio.Protocol):
         session = self.session
         assert session is not None
         m = self._m
-        if m is None:
-            session.receive_data(data, self._shell.clock())
-            self._pump()
-        else:
-            before = m.read(session.next_target_seq)
-            session.receive_data(data, self._shell.clock())
-            self._pump()
+        before = 0 if m is None else m.read(session.next_target_seq)
+        session.receive_data(data, self._shell.clock())
+        self._pump()
+        if m is not None:
             m.read_done(before, session.next_target_seq)
 
     def eof_received(self) -> bool | None:
