@@ -82,8 +82,16 @@ class Reporter:
 
     # -- the events of one engine command ---------------------------------------------------
     def report(
-        self, events: Sequence[ve.Event], now: float, at: datetime, *, quiet_summary: bool
+        self,
+        events: Sequence[ve.Event],
+        now: float,
+        at: datetime,
+        at_us: int,
+        *,
+        quiet_summary: bool,
     ) -> None:
+        """Report the events of one command applied at `at` (`at_us`: the same instant in
+        microseconds since the epoch, what the rows keep)."""
         tt = self.ts(now)
         for e in events:
             t = type(e)
@@ -92,11 +100,11 @@ class Reporter:
             if t is ve.Accepted:
                 assert isinstance(e, ve.Accepted)
                 o = e.order
-                self._er(o, str(e.seq), b"0", b"0", e.leaves_qty, e.cum_qty, e.notional, tt, at)
-                self.pending.orders.append(rp.order_row(self.pricers[o.symbol], o, micros(at)))
+                self._er(o, str(e.seq), b"0", b"0", e.leaves_qty, e.cum_qty, e.notional, tt, at_us)
+                self.pending.orders.append(rp.order_row(self.pricers[o.symbol], o, at_us))
             elif t is ve.Trade:
                 assert isinstance(e, ve.Trade)
-                self._trade(e, tt, at)
+                self._trade(e, tt, at_us)
             elif t is ve.Cancelled:
                 assert isinstance(e, ve.Cancelled)
                 o = e.order
@@ -116,7 +124,7 @@ class Reporter:
                     e.cum_qty,
                     e.notional,
                     tt,
-                    at,
+                    at_us,
                     cl_ord_id=clid,
                     orig=orig,
                     text=text,
@@ -134,7 +142,7 @@ class Reporter:
                     e.cum_qty,
                     e.notional,
                     tt,
-                    at,
+                    at_us,
                     orig=e.old_client_ref,
                     text=text,
                 )
@@ -151,7 +159,7 @@ class Reporter:
                     e.cum_qty,
                     e.notional,
                     tt,
-                    at,
+                    at_us,
                     text="stop triggered",
                     restatement_reason=99,
                 )
@@ -166,7 +174,7 @@ class Reporter:
                     e.cum_qty,
                     e.notional,
                     tt,
-                    at,
+                    at_us,
                     text="expired",
                 )
             elif t is ve.Rejected:
@@ -207,7 +215,7 @@ class Reporter:
         cum: int,
         notional: int,
         tt: bytes,
-        at: datetime,
+        at_us: int,
         *,
         cl_ord_id: str | None = None,
         orig: str | None = None,
@@ -248,9 +256,9 @@ class Reporter:
             and cl_ord_id != o.client_ref
         ):
             self.send(req.session_id, "8", body)
-        self.pending.executions.append((*row, micros(at)))
+        self.pending.executions.append((*row, at_us))
 
-    def _trade(self, e: ve.Trade, tt: bytes, at: datetime) -> None:
+    def _trade(self, e: ve.Trade, tt: bytes, at_us: int) -> None:
         for o, leaves, cum, notional, suffix in (
             (e.maker, e.maker_leaves, e.maker_cum, e.maker_notional, ".M"),
             (e.taker, e.taker_leaves, e.taker_cum, e.taker_notional, ".T"),
@@ -264,7 +272,7 @@ class Reporter:
                 cum,
                 notional,
                 tt,
-                at,
+                at_us,
                 last_qty=e.qty,
                 last_px=e.price,
                 match_id=e.trade_id,
@@ -284,7 +292,7 @@ class Reporter:
                 e.maker.order_id,
                 e.taker.order_id,
                 None if aggressor is None else ("1" if aggressor is Side.BUY else "2"),
-                micros(at),
+                at_us,
             )
         )
         if self.copies is not None:

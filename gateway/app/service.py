@@ -94,6 +94,10 @@ class OrderEntry:
         pricers = {s: rp.Pricer(engine.instrument(s)) for s in engine.symbols}
         self._rep = Reporter(engine, pricers, self.profiles, Pending(), market_data)
         self._report = self._rep.report
+        # Every message of one read shares its `now`: the venue time is computed once.
+        self._now = -1.0
+        self._at = to_datetime(0.0)
+        self._at_us = 0
         self._requests = Requests(
             engine,
             self.ids,
@@ -336,7 +340,11 @@ class OrderEntry:
         journal_if_empty: bool = True,
         quiet_summary: bool = False,
     ) -> None:
-        at = to_datetime(now)
+        if now != self._now:
+            self._at_us = int(now * 1_000_000)
+            self._at = to_datetime(now)
+            self._now = now
+        at, at_us = self._at, self._at_us
         if self.observers:
             t0 = _perf()
             events = self.engine.submit(cmd, at)
@@ -347,13 +355,13 @@ class OrderEntry:
             return
         self.journal_position += 1
         kind, payload = encode_command(cmd)
-        self._rep.pending.journal.append((self.journal_position, micros(at), kind, payload))
+        self._rep.pending.journal.append((self.journal_position, at_us, kind, payload))
         self._track(events)
         if self._risk is not None:
             self._risk_events(cmd, events)
         for observe in self.observers:
             observe(events, at, spent)
-        self._report(events, now, at, quiet_summary=quiet_summary)
+        self._report(events, now, at, at_us, quiet_summary=quiet_summary)
 
     def _track(self, events: Sequence[ve.Event]) -> None:
         ids = self.ids
