@@ -61,6 +61,45 @@ Enc = Callable[[Any], str]
 Dec = Callable[[str], Any]
 
 
+#: The declared annotations of the optional fields, for the compiled venue: mypyc gives a
+#: compiled dataclass real types as annotations, not strings, and erases a union such as
+#: `int | None` to `type`, which says nothing about the value. A field whose annotation is
+#: erased is looked up here; in a pure-Python venue the string annotations are checked
+#: against this table at import, so it cannot drift from `venue/commands.py` unnoticed.
+_ERASED: dict[tuple[str, str], str] = {
+    **{
+        (kind, name): "int | None"
+        for kind in ("NewOrder", "ReplaceOrder")
+        for name in ("price", "stop_price", "max_floor")
+    },
+    ("NewOrder", "expire_at"): "datetime | None",
+    **{("MassCancel", name): "str | None" for name in ("owner", "firm", "account", "symbol")},
+    ("MassCancel", "side"): "Side | None",
+    ("ExpireOrders", "symbol"): "str | None",
+    ("EndOfDay", "symbol"): "str | None",
+}
+
+_PLAIN: dict[object, str] = {str: "str", int: "int", bool: "bool", datetime: "datetime"}
+
+
+def _annotation(cls: type[Any], f: dataclasses.Field[Any]) -> str:
+    """The field's annotation as written in the source: a string from a pure-Python
+    dataclass (postponed evaluation), a real type from a compiled one."""
+    key = (cls.__name__, f.name)
+    if isinstance(f.type, str):
+        if ("|" in f.type or key in _ERASED) and _ERASED.get(key) != f.type:
+            raise TypeError(f"journal: _ERASED disagrees on {cls.__name__}.{f.name}: {f.type}")
+        return f.type
+    if f.type in _PLAIN:
+        return _PLAIN[f.type]
+    if isinstance(f.type, type) and _ENUMS.get(f.type.__name__) is f.type:
+        return f.type.__name__
+    erased = _ERASED.get(key)
+    if erased is None:
+        raise TypeError(f"journal cannot encode a field of type {f.type}")
+    return erased
+
+
 def _codec(annotation: str) -> tuple[Enc, Dec]:
     optional = annotation.endswith(" | None")
     base = annotation.removesuffix(" | None")
@@ -101,7 +140,7 @@ class _Layout:
 def _layout(cls: type[Any]) -> _Layout:
     fields = dataclasses.fields(cls)
     names = tuple(f.name for f in fields)
-    codecs = [_codec(str(f.type)) for f in fields]
+    codecs = [_codec(_annotation(cls, f)) for f in fields]
     getter: Callable[[Any], Any]
     if len(names) == 1:
         one = attrgetter(names[0])

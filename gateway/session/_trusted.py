@@ -5,6 +5,9 @@ then runs ``__post_init__`` checks; for values the session core has just produce
 checked by construction) that is most of the cost of an event or a store record. A
 *trusted* constructor allocates the instance and writes the slots through their member
 descriptors: the same class, the same fields, equality, repr and immutability, no checks.
+
+A class compiled with mypyc (it has ``__mypyc_attrs__``) refuses ``object.__new__``; its
+compiled ``__init__`` is cheap, so its trusted constructor simply calls it by keyword.
 """
 
 from __future__ import annotations
@@ -18,15 +21,25 @@ T = TypeVar("T")
 
 def trusted_constructor(cls: type[T]) -> Callable[..., T]:
     """A positional constructor of ``cls`` (fields in declaration order, all required)
-    that skips ``__init__``/``__post_init__``; for values known to be valid."""
+    that skips ``__init__``/``__post_init__`` (not for a mypyc class); for values known
+    to be valid."""
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    setters = [getattr(cls, name).__set__ for name in names]
     params = ", ".join(names)
+    namespace: dict[str, Any] = {"cls": cls}
+    if hasattr(cls, "__mypyc_attrs__"):
+        kwargs = ", ".join(f"{name}={name}" for name in names)
+        lines = [f"def make({params}):", f"    return cls({kwargs})"]
+        return _compile(cls, lines, namespace)
+    setters = [getattr(cls, name).__set__ for name in names]
     lines = [f"def make({params}):", "    self = new(cls)"]
     lines += [f"    set_{i}(self, {name})" for i, name in enumerate(names)]
     lines.append("    return self")
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    namespace["new"] = object.__new__
     namespace.update({f"set_{i}": setter for i, setter in enumerate(setters)})
+    return _compile(cls, lines, namespace)
+
+
+def _compile(cls: type[T], lines: list[str], namespace: dict[str, Any]) -> Callable[..., T]:
     exec("\n".join(lines), namespace)  # noqa: S102 - generated from the dataclass fields
     make: Callable[..., T] = namespace["make"]
     make.__qualname__ = make.__name__ = f"trusted_{cls.__name__}"
