@@ -92,8 +92,9 @@ def _annotation(cls: type[Any], f: dataclasses.Field[Any]) -> str:
         return f.type
     if f.type in _PLAIN:
         return _PLAIN[f.type]
-    if isinstance(f.type, type) and _ENUMS.get(f.type.__name__) is f.type:
-        return f.type.__name__
+    name = getattr(f.type, "__name__", "")
+    if _ENUMS.get(name) is f.type:
+        return name
     erased = _ERASED.get(key)
     if erased is None:
         raise TypeError(f"journal cannot encode a field of type {f.type}")
