@@ -155,11 +155,13 @@ class FixConnection(asyncio.Protocol):
         )
 
     def data_received(self, data: bytes) -> None:
-        if self._closing is not None or self._closed:
+        if self._finished():
             return
         if self.session is None:
+            # _identify binds self.session: test it afresh (a narrowed attribute would be
+            # read as None, and compiled with mypyc, checked to be None)
             data = self._identify(data)
-            if self.session is None:
+            if not self._bound():
                 return
         try:
             flusher = self._shell.flusher
@@ -172,12 +174,18 @@ class FixConnection(asyncio.Protocol):
             for start in range(0, len(data), PIPELINE_CHUNK_BYTES):
                 if start:
                     flusher.flush()
-                    if self._closing is not None or self._closed:
+                    if self._finished():
                         return
                 self._receive(data[start : start + PIPELINE_CHUNK_BYTES])
         except Exception:  # a bug must cost this connection only, never the loop
             self._log.exception("internal_error")
             self.abort("internal error")
+
+    def _finished(self) -> bool:
+        return self._closing is not None or self._closed
+
+    def _bound(self) -> bool:
+        return self.session is not None
 
     def _receive(self, data: bytes) -> None:
         session = self.session
