@@ -61,6 +61,12 @@ MYPYC_MODULES = [
     "risk/exposure.py",
     "dropcopy/fixcopy.py",
     "gateway/metrics/orders.py",
+    # and what those call per message
+    "gateway/metrics/shell.py",
+    "gateway/metrics/tally.py",
+    "gateway/app/fixmap.py",
+    "gateway/app/marketdata.py",
+    "gateway/app/router.py",
 ]
 
 

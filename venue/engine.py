@@ -46,6 +46,7 @@ from venue.events import (
 from venue.instruments import Instrument
 from venue.marketdata import Bbo, Depth, MarketStats, bbo, depth
 from venue.matching import SymbolState
+from venue.native import mypyc_attr
 from venue.phases import PhaseMixin
 from venue.recovery import RecoveryMixin
 from venue.types import (
@@ -87,6 +88,9 @@ _new_order_obj = object.__new__
 _NATIVE_ORDER = hasattr(Order, "__mypyc_attrs__")
 
 
+#: Python subclasses of the engine (the fast-path tests route `submit` to the generic code)
+#: must work when it is compiled too; so must they of its bases.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Engine(RecoveryMixin, PhaseMixin):
     """The venue. `submit(cmd, now)` is the only way to change it."""
 

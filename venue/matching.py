@@ -28,6 +28,7 @@ from venue.events import (
 )
 from venue.instruments import Instrument
 from venue.marketdata import MarketStats
+from venue.native import mypyc_attr
 from venue.types import (
     CancelReason,
     OrderStatus,
@@ -112,6 +113,7 @@ class SymbolState:
             self.band = self.instrument.band(self.reference_price)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Matcher:
     """Engine state and matching primitives (see `venue.engine.Engine`)."""
 

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from venue.auction import run_uncross
 from venue.events import PhaseChanged
 from venue.matching import Matcher, SymbolState
+from venue.native import mypyc_attr
 from venue.types import AUCTION_PHASES, OrderStatus, Phase, TimeInForce
 
 P = Phase
@@ -54,6 +55,7 @@ class IllegalTransition(ValueError):
     pass
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PhaseMixin(Matcher):
     def __init__(self, *, md_events: bool, retain_done: bool) -> None:
         super().__init__(md_events=md_events, retain_done=retain_done)

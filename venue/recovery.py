@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from venue.book import Order
 from venue.events import OrderInfo
+from venue.native import mypyc_attr
 from venue.phases import PhaseMixin
 from venue.types import OrderStatus, OrdType, Phase
 
@@ -67,6 +68,7 @@ class Snapshot:
     orders: tuple[OrderState, ...]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RecoveryMixin(PhaseMixin):
     def snapshot(self) -> Snapshot:
         orders = []
