@@ -66,7 +66,6 @@ MYPYC_MODULES = [
     "gateway/metrics/tally.py",
     "gateway/app/fixmap.py",
     "gateway/app/marketdata.py",
-    "gateway/app/router.py",
 ]
 
 
