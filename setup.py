@@ -22,7 +22,11 @@ from setuptools import setup
 #: Compiled with FIXVENUE_MYPYC=1. Not compiled: `venue.events` (its NamedTuples stay
 #: Python classes anyway, and the `__eq__`/`__ne__`/`__hash__` functions it assigns to them
 #: would become native functions, which do not bind as methods), `venue.bench` and the
-#: `venue.reference` test oracle.
+#: `venue.reference` test oracle. On the gateway's per-order path, not compiled:
+#: `gateway.net.registry` (its `Generic` slots dataclass fails at import when compiled:
+#: "attribute '__dict__' of 'type' objects is not writable") and `gateway.app.router` (the
+#: placeholder `Router`, not on the order path, is subclassed in Python by the tests);
+#: `gateway.session._trusted` builds its constructors with `exec`, nothing to gain.
 MYPYC_MODULES = [
     "venue/types.py",
     "venue/commands.py",
