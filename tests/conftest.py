@@ -19,6 +19,30 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # importable without an editable install
     sys.path.insert(0, str(REPO_ROOT))
 
+_PACKAGES = ("config", "dropcopy", "fixspec", "gateway", "risk", "venue")
+
+
+def stale_extensions(root: Path) -> list[str]:
+    """Compiled modules (setup.py's mypyc build) older than their source: they shadow the
+    `.py`, so tests would run the old code."""
+    stale = []
+    for package in _PACKAGES:
+        for ext in (root / package).rglob("*.so"):
+            source = ext.with_name(ext.name.split(".", 1)[0] + ".py")
+            if source.exists() and source.stat().st_mtime > ext.stat().st_mtime:
+                stale.append(str(source.relative_to(root)))
+    return sorted(stale)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    stale = stale_extensions(REPO_ROOT)
+    if stale:
+        pytest.exit(
+            "compiled modules are older than their sources (rebuild: pip install -e '.[test]'; "
+            "or FIXVENUE_MYPYC=0 for pure Python): " + ", ".join(stale),
+            returncode=2,
+        )
+
 
 def find_free_port() -> int:
     """A TCP port that was free on 127.0.0.1 a moment ago."""
