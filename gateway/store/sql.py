@@ -199,6 +199,14 @@ class SqlMessageStore:
                 self._reset_in(conn, record.session_id, self._clock())
         self._flush(conn, messages, seqs)
 
+    def write_rows_in(
+        self, conn: Connection, messages: list[tuple[object, ...]], seqs: dict[str, SeqNumbers]
+    ) -> None:
+        """Message rows ``(session_id, seq, msg_type, raw)`` and the latest numbers of each
+        session, inside the caller's transaction: records already taken apart (the writer
+        process's group commit), with no session reset among them."""
+        self._flush(conn, messages, seqs)
+
     def _reset_in(self, conn: Connection, session_id: str, now: datetime) -> None:
         conn.execute(delete(fix_messages).where(fix_messages.c.session_id == session_id))
         conn.execute(

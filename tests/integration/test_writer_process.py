@@ -18,7 +18,12 @@ from sqlalchemy import func, select
 from gateway.app import persist
 from gateway.app.model import Pending
 from gateway.app.tables import venue_journal
-from gateway.app.writer import WriterProcess, records_from_wire, records_to_wire
+from gateway.app.writer import (
+    WriterProcess,
+    records_from_wire,
+    records_to_wire,
+    write_group_in,
+)
 from gateway.session import OutboundMessage, SeqNumbers, SessionReset
 from gateway.store.base import StoreError
 from gateway.store.sql import SqlMessageStore
@@ -214,3 +219,51 @@ def test_the_venue_stops_with_an_error_when_its_writer_dies(tmp_path: Path) -> N
         if venue.poll() is None:
             venue.kill()
             venue.wait()
+
+
+def test_a_group_of_batches_is_written_as_if_one_after_the_other(
+    db: tuple[str, SqlMessageStore],
+) -> None:
+    _, store = db
+    other = "FIX.4.4:FIXVENUE->CLIENT2"
+    first = [
+        message(1),
+        OutboundMessage(session_id=other, seq=1, msg_type="8", raw=b"8=FIX.4.4\x0110=001\x01"),
+        SeqNumbers(session_id=SID, next_sender_seq=2, next_target_seq=4),
+        SeqNumbers(session_id=other, next_sender_seq=2, next_target_seq=9),
+    ]
+    second = [message(2), SeqNumbers(session_id=SID, next_sender_seq=3, next_target_seq=6)]
+    batches = [
+        (records_to_wire(first), Pending(journal=[(1, 1, "new", "{}")])),
+        (records_to_wire(second), Pending(journal=[(2, 2, "new", "{}"), (3, 3, "new", "{}")])),
+    ]
+    with store.engine.begin() as conn:
+        write_group_in(conn, store, batches)
+    assert [seq for seq, _ in store.messages(SID, 1, None)] == [1, 2]
+    assert [raw for _, raw in store.messages(other, 1, None)] == [b"8=FIX.4.4\x0110=001\x01"]
+    assert (store.load(SID).next_sender_seq, store.load(SID).next_target_seq) == (3, 6)
+    assert (store.load(other).next_sender_seq, store.load(other).next_target_seq) == (2, 9)
+    assert journal_rows(store) == 3
+
+
+def test_a_group_with_a_session_reset_keeps_what_follows_the_reset_only(
+    db: tuple[str, SqlMessageStore],
+) -> None:
+    _, store = db
+    batches = [
+        (records_to_wire([message(1), message(2)]), Pending()),
+        (
+            records_to_wire(
+                [
+                    SessionReset(session_id=SID),
+                    message(1),
+                    SeqNumbers(session_id=SID, next_sender_seq=2, next_target_seq=2),
+                ]
+            ),
+            Pending(),
+        ),
+    ]
+    with store.engine.begin() as conn:
+        write_group_in(conn, store, batches)
+    assert [seq for seq, _ in store.messages(SID, 1, None)] == [1]
+    assert store.load(SID).next_sender_seq == 2
