@@ -360,6 +360,9 @@ def main() -> int:
     out.write(b"R")
     out.flush()
     frames = _Frames(sys.stdin.fileno())
+    # One connection for the writer's life (no pool checkout and reset per commit); a
+    # failed group gets a fresh one, whatever the failure did to this one.
+    conn = engine.connect()
     try:
         while True:
             batch = frames.take()
@@ -376,15 +379,18 @@ def main() -> int:
                     break
                 batch.extend(more)
             try:
-                with engine.begin() as conn:
+                with conn.begin():
                     write_group_in(conn, store, [pickle.loads(frame) for frame in batch])
             except Exception as exc:  # answered; the venue decides what it means
                 text = f"{type(exc).__name__}: {exc}".encode()
                 out.write((FAILED + _LEN.pack(len(text)) + text) * len(batch))
+                conn.close()
+                conn = engine.connect()
             else:
                 out.write(OK * len(batch))
             out.flush()
     finally:
+        conn.close()
         store.close()
 
 
