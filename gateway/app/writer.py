@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import ctypes
 import fcntl
+import gc
 import os
 import pickle
 import select
@@ -363,6 +364,11 @@ def main() -> int:
     # One connection for the writer's life (no pool checkout and reset per commit); a
     # failed group gets a fresh one, whatever the failure did to this one.
     conn = engine.connect()
+    # Everything loaded so far (SQLAlchemy, the dialect, the schema: ~56,000 objects) is
+    # permanent: left in the collected generations, a full collection walked it for about
+    # 30 ms, and every commit waiting meanwhile showed up in the venue's p99.
+    gc.collect()
+    gc.freeze()
     try:
         while True:
             batch = frames.take()
