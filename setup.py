@@ -24,7 +24,7 @@ from typing import Any
 
 from setuptools import setup
 
-#: Compiled with FIXVENUE_MYPYC=1. Not compiled: `venue.events` (its NamedTuples stay
+#: Compiled unless FIXVENUE_MYPYC=0. Not compiled: `venue.events` (its NamedTuples stay
 #: Python classes anyway, and the `__eq__`/`__ne__`/`__hash__` functions it assigns to them
 #: would become native functions, which do not bind as methods), `venue.bench` and the
 #: `venue.reference` test oracle. On the gateway's per-order path, not compiled:

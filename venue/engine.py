@@ -83,7 +83,7 @@ _FILLED = OrderStatus.FILLED
 _PARTIAL = OrderStatus.PARTIALLY_FILLED
 _USER = CancelReason.USER
 _new_order_obj = object.__new__
-#: True when `venue.book` is compiled with mypyc (setup.py, FIXVENUE_MYPYC=1): a native
+#: True when `venue.book` is compiled with mypyc (setup.py, the default build): a native
 #: class cannot be created with `object.__new__`, and its constructor is cheap anyway.
 _NATIVE_ORDER = hasattr(Order, "__mypyc_attrs__")
 

@@ -94,10 +94,6 @@ class OrderEntry:
         pricers = {s: rp.Pricer(engine.instrument(s)) for s in engine.symbols}
         self._rep = Reporter(engine, pricers, self.profiles, Pending(), market_data)
         self._report = self._rep.report
-        # Every message of one read shares its `now`: the venue time is computed once.
-        self._now = -1.0
-        self._at = to_datetime(0.0)
-        self._at_us = 0
         self._requests = Requests(
             engine,
             self.ids,
@@ -340,11 +336,7 @@ class OrderEntry:
         journal_if_empty: bool = True,
         quiet_summary: bool = False,
     ) -> None:
-        if now != self._now:
-            self._at_us = int(now * 1_000_000)
-            self._at = to_datetime(now)
-            self._now = now
-        at, at_us = self._at, self._at_us
+        at, at_us = to_datetime(now), int(now * 1_000_000)  # the same instant, two forms
         if self.observers:
             t0 = _perf()
             events = self.engine.submit(cmd, at)
