@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 _cache: dict[tuple[str, str, str | None, str], str] = {}
 _multi: dict[tuple[str, str, str | None, str, int], str] = {}
+_upsert: dict[tuple[str, str, str | None, str, tuple[str, ...], tuple[str, ...]], str] = {}
 
 #: Rows per statement, at most (a power of two), and bound values per statement, at most.
 MAX_CHUNK = 256
@@ -60,6 +61,27 @@ def multi_insert_sql(conn: Connection, table: Table, rows: int, schema: str | No
         head, _, values = one.partition(" VALUES ")
         sql = f"{head} VALUES {', '.join([values] * rows)}"
         _multi[key] = sql
+    return sql
+
+
+def upsert_sql(
+    conn: Connection,
+    table: Table,
+    key: Sequence[str],
+    update: Sequence[str],
+    schema: str | None = None,
+) -> str:
+    """`insert_sql` that updates the `update` columns of a row whose `key` exists
+    (``ON CONFLICT ... DO UPDATE``: the same text on SQLite >= 3.24 and PostgreSQL)."""
+    dialect = conn.dialect
+    cache_key = (dialect.name, dialect.paramstyle, schema, table.name, tuple(key), tuple(update))
+    sql = _upsert.get(cache_key)
+    if sql is None:
+        quote = dialect.identifier_preparer.quote
+        sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update)
+        target = ", ".join(quote(c) for c in key)
+        sql = f"{insert_sql(conn, table, schema)} ON CONFLICT ({target}) DO UPDATE SET {sets}"
+        _upsert[cache_key] = sql
     return sql
 
 
@@ -98,5 +120,28 @@ def insert_rows(
             except dbapi.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, ...)
                 raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
             start += size
+    finally:
+        cursor.close()
+
+
+def upsert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[tuple[object, ...]],
+    key: Sequence[str],
+    update: Sequence[str],
+    schema: str | None = None,
+) -> None:
+    """INSERT every row, or update the `update` columns of the row with the same `key`
+    (one executemany; values already in the driver's types, as for `insert_rows`)."""
+    if not rows:
+        return
+    sql = upsert_sql(conn, table, key, update, schema)
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
     finally:
         cursor.close()

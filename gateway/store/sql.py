@@ -43,10 +43,12 @@ from gateway.store.base import (
     check_record,
     utc_now,
 )
-from gateway.store.bulk import insert_rows
+from gateway.store.bulk import insert_rows, upsert_rows
 from gateway.store.schema import fix_messages, fix_sessions, metadata
 
 SQLITE_SYNCHRONOUS = ("normal", "full")
+_SESSION_KEY = ("session_id",)
+_SESSION_NUMBERS = ("next_sender_seq", "next_target_seq")
 
 
 def _prepare_sqlite(engine: Engine, synchronous: str) -> None:
@@ -105,13 +107,11 @@ class SqlMessageStore:
         self._create_session = insert_session.on_conflict_do_nothing(
             index_elements=[fix_sessions.c.session_id]
         )
-        self._upsert_seqs = insert_session.on_conflict_do_update(
-            index_elements=[fix_sessions.c.session_id],
-            set_={
-                "next_sender_seq": insert_session.excluded.next_sender_seq,
-                "next_target_seq": insert_session.excluded.next_target_seq,
-            },
-        )
+        # The numbers are upserted straight through the DB-API cursor (every flush does it;
+        # SQLAlchemy's statement path cost more than the upsert itself), so created_at
+        # goes through the dialect's own conversion (a string on SQLite).
+        created_at_type = fix_sessions.c.created_at.type.dialect_impl(engine.dialect)
+        self._bind_created_at = created_at_type.bind_processor(engine.dialect)
         self._upsert_reset = insert_session.on_conflict_do_update(
             index_elements=[fix_sessions.c.session_id],
             set_={
@@ -226,17 +226,18 @@ class SqlMessageStore:
             insert_rows(conn, fix_messages, messages, self._schema)
         if seqs:
             created_at = as_utc(self._clock())
-            conn.execute(
-                self._upsert_seqs,
-                [
-                    {
-                        "session_id": s.session_id,
-                        "next_sender_seq": s.next_sender_seq,
-                        "next_target_seq": s.next_target_seq,
-                        "created_at": created_at,
-                    }
-                    for s in seqs.values()
-                ],
+            bind = self._bind_created_at
+            stamp = bind(created_at) if bind is not None else created_at
+            rows = [
+                (s.session_id, s.next_sender_seq, s.next_target_seq, stamp) for s in seqs.values()
+            ]
+            upsert_rows(
+                conn,
+                fix_sessions,
+                rows,
+                key=_SESSION_KEY,
+                update=_SESSION_NUMBERS,
+                schema=self._schema,
             )
 
     def reset(self, session_id: str, now: datetime) -> None:

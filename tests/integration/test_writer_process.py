@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 
 from gateway.app import persist
 from gateway.app.model import Pending
-from gateway.app.tables import venue_journal
+from gateway.app.tables import kill_switches, venue_journal
 from gateway.app.writer import (
     WriterProcess,
+    commit_group,
     records_from_wire,
     records_to_wire,
     write_group_in,
@@ -267,3 +268,54 @@ def test_a_group_with_a_session_reset_keeps_what_follows_the_reset_only(
         write_group_in(conn, store, batches)
     assert [seq for seq, _ in store.messages(SID, 1, None)] == [1]
     assert store.load(SID).next_sender_seq == 2
+
+
+def test_commit_group_commits_on_the_dbapi_connection_and_rolls_back_a_failure(
+    db: tuple[str, SqlMessageStore],
+) -> None:
+    """The writer's usual transaction (straight on the DB-API connection): committed when
+    commit_group returns, all or nothing, and the connection serves the next group."""
+    _, store = db
+    ok = [(records_to_wire([message(1), message(2)]), Pending(journal=[(1, 1, "new", "{}")]))]
+    with store.engine.connect() as conn:
+        commit_group(conn, store, ok)
+        assert journal_rows(store) == 1  # visible to another connection: committed
+        assert store.load(SID).next_sender_seq == 1  # no numbers in that group
+        dup = [(records_to_wire([message(3), message(1)]), Pending(journal=[(2, 2, "new", "{}")]))]
+        with pytest.raises(Exception, match="(?i)unique|duplicate"):
+            commit_group(conn, store, dup)
+        numbers = SeqNumbers(session_id=SID, next_sender_seq=4, next_target_seq=9)
+        again = [(records_to_wire([message(3), numbers]), Pending(journal=[(2, 2, "new", "{}")]))]
+        commit_group(conn, store, again)
+    assert [seq for seq, _ in store.messages(SID, 1, None)] == [1, 2, 3]
+    assert journal_rows(store) == 2
+    loaded = store.load(SID)
+    assert (loaded.next_sender_seq, loaded.next_target_seq) == (4, 9)
+
+
+def test_a_session_first_stored_by_a_group_gets_its_creation_time(
+    db: tuple[str, SqlMessageStore],
+) -> None:
+    """The numbers' upsert creates the session row when it is new: created_at goes through
+    the dialect's conversion and reads back as aware UTC."""
+    _, store = db
+    new = "FIX.4.4:FIXVENUE->CLIENT9"
+    numbers = SeqNumbers(session_id=new, next_sender_seq=5, next_target_seq=3)
+    with store.engine.connect() as conn:
+        commit_group(conn, store, [(records_to_wire([numbers]), Pending())])
+    loaded = store.load(new)
+    assert (loaded.next_sender_seq, loaded.next_target_seq) == (5, 3)
+    assert loaded.created_at.tzinfo is not None
+    assert abs(time.time() - loaded.created_at.timestamp()) < 60
+
+
+def test_a_group_with_a_kill_switch_is_committed_too(db: tuple[str, SqlMessageStore]) -> None:
+    _, store = db
+    rows = Pending(journal=[(1, 1, "new", "{}")], kill_switches=[("set", "FIRM1", "firm", 7)])
+    with store.engine.connect() as conn:
+        commit_group(conn, store, [(records_to_wire([message(1)]), rows)])
+        commit_group(conn, store, [(records_to_wire([message(2)]), Pending())])
+    assert persist.load_kill_switches(store.engine) == [("FIRM1", "firm")]
+    assert [seq for seq, _ in store.messages(SID, 1, None)] == [1, 2]
+    with store.engine.connect() as conn:
+        assert conn.execute(select(kill_switches.c.since_us)).scalar_one() == 7
