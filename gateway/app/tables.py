@@ -16,14 +16,19 @@ microseconds since the epoch (UTC): exact, portable, and cheap to write.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
 
 from gateway.store.schema import SESSION_ID_LENGTH, metadata
+
+#: A 64-bit key that SQLite stores as the table's rowid (INTEGER PRIMARY KEY): one b-tree
+#: per table instead of the table plus an index of its key, so a commit dirties half the
+#: pages (SQLite's INTEGER is 64-bit; BIGINT would not be a rowid alias).
+RowKey = BigInteger().with_variant(Integer(), "sqlite")
 
 venue_journal = Table(
     "venue_journal",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", RowKey, primary_key=True, autoincrement=False),
     Column("at_us", BigInteger, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("payload", Text, nullable=False),
@@ -32,7 +37,7 @@ venue_journal = Table(
 orders = Table(
     "orders",
     metadata,
-    Column("order_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("order_id", RowKey, primary_key=True, autoincrement=False),
     Column("session_id", String(SESSION_ID_LENGTH), nullable=False),
     Column("firm", String(64), nullable=False),
     Column("account", String(64), nullable=False),
@@ -81,7 +86,7 @@ kill_switches = Table(
 trades = Table(
     "trades",
     metadata,
-    Column("trade_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("trade_id", RowKey, primary_key=True, autoincrement=False),
     Column("symbol", String(32), nullable=False),
     Column("price", String(32), nullable=False),
     Column("qty", BigInteger, nullable=False),

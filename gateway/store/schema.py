@@ -30,6 +30,7 @@ fix_sessions = Table(
     Column("next_sender_seq", BigInteger, nullable=False),
     Column("next_target_seq", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 fix_messages = Table(
