@@ -157,7 +157,9 @@ class Flusher:
             else:
                 assert self._writer is not None
                 flight.future = self._writer.submit(self._run, job, len(batch))
-            flight.future.add_done_callback(self._wake)
+            # A writer process is answered on the loop's own thread: no thread-safe wake-up
+            # (a write to the loop's self-pipe and one more loop turn per commit).
+            flight.future.add_done_callback(self._wake_here if self._remote else self._wake)
         self._in_flight.append(flight)
         if job is None:
             self._complete_done()
@@ -202,6 +204,12 @@ class Flusher:
         # A closed loop raises RuntimeError: close() completes what is left.
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._complete_done)
+
+    def _wake_here(self, _future: Future[None]) -> None:
+        """`_wake` for commits answered on the loop's thread (a writer process's answers are
+        read there): a later turn of this loop completes them."""
+        with contextlib.suppress(RuntimeError):  # a closed loop: close() completes the rest
+            self._loop.call_soon(self._complete_done)
 
     @staticmethod
     def _wait(flight: _Flight) -> None:
