@@ -42,12 +42,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import IO, Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from gateway.app import persist
 from gateway.app.model import Pending
 from gateway.session import OutboundMessage, SeqNumbers, SessionReset, StoreRecord
 from gateway.store.base import StoreError
+from gateway.store.checkpoint import BACKSTOP_PAGES, Checkpointer
 from gateway.store.sql import SqlMessageStore
 
 _LEN = struct.Struct(">I")
@@ -373,6 +374,23 @@ def commit_group(
     raw.commit()
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """The database file of a SQLite engine (None for PostgreSQL or an in-memory db)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else database
+
+
+def _connect(engine: Engine, sqlite_path: str | None) -> Connection:
+    """The writer's connection; on SQLite it leaves checkpoints to the Checkpointer."""
+    conn = engine.connect()
+    if sqlite_path is not None:
+        raw: Any = conn.connection.dbapi_connection
+        raw.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+    return conn
+
+
 def main() -> int:
     _die_with_parent()
     parent = os.getppid()
@@ -381,15 +399,19 @@ def main() -> int:
     if os.getppid() != parent:  # the parent died before prctl took effect
         return 1
     url = os.environ["FIXVENUE_WRITER_URL"]
-    store = SqlMessageStore(url, sqlite_synchronous=os.environ["FIXVENUE_WRITER_SYNCHRONOUS"])
+    synchronous = os.environ["FIXVENUE_WRITER_SYNCHRONOUS"]
+    store = SqlMessageStore(url, sqlite_synchronous=synchronous)
     engine = store.engine
+    path = sqlite_file(engine)
+    # SQLite: the log is copied into the database beside the commits, not inside one.
+    checkpointer = Checkpointer(path, synchronous=synchronous) if path else None
     out = sys.stdout.buffer
     out.write(b"R")
     out.flush()
     frames = _Frames(sys.stdin.fileno())
     # One connection for the writer's life (no pool checkout and reset per commit); a
     # failed group gets a fresh one, whatever the failure did to this one.
-    conn = engine.connect()
+    conn = _connect(engine, path)
     # Everything loaded so far (SQLAlchemy, the dialect, the schema: ~56,000 objects) is
     # permanent: left in the collected generations, a full collection walked it for about
     # 30 ms, and every commit waiting meanwhile showed up in the venue's p99.
@@ -416,11 +438,13 @@ def main() -> int:
                 text = f"{type(exc).__name__}: {exc}".encode()
                 out.write((FAILED + _LEN.pack(len(text)) + text) * len(batch))
                 conn.close()
-                conn = engine.connect()
+                conn = _connect(engine, path)
             else:
                 out.write(OK * len(batch))
             out.flush()
     finally:
+        if checkpointer is not None:
+            checkpointer.stop()
         conn.close()
         store.close()
 
