@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, column, func, select, table
+from sqlalchemy import ColumnElement, Engine, Select, case, column, func, select, table
 from sqlalchemy.sql.expression import TableClause
 
 from dropcopy.portfolio import Fill, Method, Portfolio
@@ -56,6 +56,10 @@ _EXEC_COLS = (
     "cum_qty",
     "avg_px",
     "text",
+    "ord_type",
+    "time_in_force",
+    "price",
+    "stop_px",
     "transact_time_us",
 )
 _TRADE_COLS = (
@@ -100,9 +104,16 @@ def order_events(
 ) -> Iterator[tuple[object, ...]]:
     """Executions LEFT JOIN orders (ORDER_SOURCE columns), since <= time < until."""
     e, o = t.executions.c, t.orders.c
-    cols = [e[n] for n in ORDER_SOURCE[:16]]
-    cols += [o.firm, o.account, o.ord_type, o.time_in_force, o.price, o.stop_px]
-    q = select(*cols).select_from(t.executions.outerjoin(t.orders, o.order_id == e.order_id))
+    cols: list[ColumnElement[Any]] = [e[n] for n in ORDER_SOURCE[:16]]
+    # The terms the report stated; a row written before executions kept them (ord_type
+    # NULL) falls back to the order as first accepted.
+    old = e.ord_type.is_(None)
+    cols += [o.firm, o.account]
+    cols += [
+        case((old, o[n]), else_=e[n]) for n in ("ord_type", "time_in_force", "price", "stop_px")
+    ]
+    joined = t.executions.outerjoin(t.orders, o.order_id == e.order_id)
+    q = select(*cols).select_from(joined)
     q = q.where(*_window(e.transact_time_us, since_us, until_us))
     return _stream(engine, _in_execution_order(q, t.executions))
 

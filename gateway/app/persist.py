@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, Table, delete, inspect, select
 
 from gateway.app.journal import decode_command
 from gateway.app.service import Pending
@@ -26,7 +26,29 @@ from venue.commands import Command
 
 
 def create_tables(engine: Engine) -> None:
+    """Create what is missing: tables, and the columns later versions added to a table a
+    database already has (nullable, so its old rows read as unknown)."""
     metadata.create_all(engine)
+    add_missing_columns(engine, executions)
+
+
+def add_missing_columns(engine: Engine, table: Table) -> None:
+    """ALTER TABLE ... ADD COLUMN for each nullable column of `table` the database lacks."""
+    schema = engine.get_execution_options().get("schema_translate_map", {}).get(None)
+    present = {c["name"] for c in inspect(engine).get_columns(table.name, schema=schema)}
+    missing = [c for c in table.columns if c.name not in present]
+    if not missing:
+        return
+    prep = engine.dialect.identifier_preparer
+    name = prep.quote(table.name)
+    if schema:
+        name = f"{prep.quote_schema(schema)}.{name}"
+    with engine.begin() as conn:
+        for column in missing:
+            if not column.nullable:
+                raise RuntimeError(f"cannot add NOT NULL column {table.name}.{column.name}")
+            kind = column.type.compile(dialect=engine.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {prep.quote(column.name)} {kind}")
 
 
 def write_batch_in(

@@ -37,38 +37,43 @@ class Pricer:
         self.instrument = instrument
         self.tick = instrument.tick_size
         self._cache: dict[int, bytes] = {}
-        self._static: dict[int, tuple[OrderInfo, bytes, str]] = {}
+        self._static: dict[int, tuple[OrderInfo, bytes, str, Terms]] = {}
 
-    def static(self, info: OrderInfo) -> tuple[bytes, str]:
+    def static(self, info: OrderInfo) -> tuple[bytes, str, Terms]:
         """The fields of an order's reports that only change with a replace (Account, Symbol,
-        Side, OrderQty, OrdType, Price, StopPx, TimeInForce, MaxFloor) and its Side as text;
-        cached per order while its `OrderInfo` (shared by its events) stays the same."""
+        Side, OrderQty, OrdType, Price, StopPx, TimeInForce, MaxFloor), its Side as text and
+        its terms as the executions row keeps them; cached per order while its `OrderInfo`
+        (shared by its events) stays the same."""
         hit = self._static.get(info.order_id)
         if hit is not None and hit[0] is info:
-            return hit[1], hit[2]
+            return hit[1], hit[2], hit[3]
         side = side_to_fix(info.side, info.short_sale)
+        ord_type = ORD_TYPE_TO_FIX[info.ord_type._name_]
+        tif = TIF_TO_FIX[info.tif._name_]
+        price = None if info.price is None else self.px(info.price)
+        stop = None if info.stop_price is None else self.px(info.stop_price)
         parts = [
             b"1=%s\x0155=%s\x0154=%s\x0138=%d\x0140=%s\x01"
-            % (
-                info.account.encode(),
-                info.symbol.encode(),
-                side,
-                info.qty,
-                ORD_TYPE_TO_FIX[info.ord_type._name_],
-            )
+            % (info.account.encode(), info.symbol.encode(), side, info.qty, ord_type)
         ]
-        if info.price is not None:
-            parts.append(b"44=%s\x01" % self.px(info.price))
-        if info.stop_price is not None:
-            parts.append(b"99=%s\x01" % self.px(info.stop_price))
-        parts.append(b"59=%s\x01" % TIF_TO_FIX[info.tif._name_])
+        if price is not None:
+            parts.append(b"44=%s\x01" % price)
+        if stop is not None:
+            parts.append(b"99=%s\x01" % stop)
+        parts.append(b"59=%s\x01" % tif)
         if info.max_floor is not None:
             parts.append(b"111=%d\x01" % info.max_floor)
         static = b"".join(parts)
+        terms: Terms = (
+            ord_type.decode(),
+            tif.decode(),
+            None if price is None else price.decode(),
+            None if stop is None else stop.decode(),
+        )
         if len(self._static) >= 100_000:
             self._static.clear()  # bounded: a miss only costs a rebuild
-        self._static[info.order_id] = (info, static, side.decode())
-        return static, side.decode()
+        self._static[info.order_id] = (info, static, side.decode(), terms)
+        return static, side.decode(), terms
 
     def px(self, ticks: int) -> bytes:
         v = self._cache.get(ticks)
@@ -86,6 +91,11 @@ class Pricer:
             return self.px(q)
         value = (Decimal(notional) * self.tick / cum).quantize(_AVG_QUANTUM, ROUND_HALF_EVEN)
         return str(value).encode()
+
+
+#: An order's terms as an executions row keeps them: OrdType, TimeInForce, Price, StopPx
+#: (FIX values; prices as exact decimal text), as the report stated them.
+Terms = tuple[str, str, str | None, str | None]
 
 
 class ExecRow(NamedTuple):
@@ -107,6 +117,10 @@ class ExecRow(NamedTuple):
     cum_qty: int
     avg_px: str
     text: str | None
+    ord_type: str | None
+    time_in_force: str | None
+    price: str | None
+    stop_px: str | None
 
 
 def execution_report(
@@ -131,7 +145,7 @@ def execution_report(
 ) -> tuple[bytes, ExecRow]:
     """An ExecutionReport for an order the venue knows, and its executions row."""
     clid = info.client_ref if cl_ord_id is None else cl_ord_id
-    static, side = pricer.static(info)
+    static, side, terms = pricer.static(info)
     avg = pricer.avg(notional, cum)
     parts = [
         b"37=%d\x0111=%s\x01%s17=%s\x01150=%s\x0139=%s\x01%s%s"
@@ -172,6 +186,7 @@ def execution_report(
         cum,
         avg.decode(),
         text,
+        *terms,
     )
     return b"".join(parts), row
 
@@ -225,6 +240,10 @@ def rejected_order_report(
         0,
         "0",
         text,
+        None if ord_type is None else ord_type.decode(),
+        None,
+        None if price is None else price.decode(),
+        None,
     )
     return b"".join(parts), row
 

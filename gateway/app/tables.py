@@ -71,6 +71,12 @@ executions = Table(
     Column("cum_qty", BigInteger, nullable=False),
     Column("avg_px", String(40), nullable=False),
     Column("text", Text),
+    # The order's terms as this report stated them (after a replace, the new ones; for a
+    # request refused before it became an order, what the report echoed).
+    Column("ord_type", String(1)),
+    Column("time_in_force", String(1)),
+    Column("price", String(32)),
+    Column("stop_px", String(32)),
     Column("transact_time_us", BigInteger, nullable=False),
 )
 Index("ix_executions_session_clordid", executions.c.session_id, executions.c.cl_ord_id)

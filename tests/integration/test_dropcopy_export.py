@@ -42,9 +42,20 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ORDERS = 3000
 
 
-class Discard:
+class Told:
+    """What the venue sent: each ExecutionReport's fields, by ExecID."""
+
+    def __init__(self) -> None:
+        self.reports: dict[str, dict[int, bytes]] = {}
+
     def send(self, session_id: str, msg_type: str, body: bytes) -> None:
-        pass
+        if msg_type == "8":
+            fields = dict(parse(b"35=8\x01" + body).pairs)
+            self.reports[fields[17].decode()] = fields
+
+
+#: Per data directory driven: the ExecutionReports the venue sent.
+TOLD: dict[Path, Told] = {}
 
 
 def drive(db_url: str, data_dir: Path, n_orders: int = ORDERS, seed: int = 7) -> None:
@@ -55,7 +66,7 @@ def drive(db_url: str, data_dir: Path, n_orders: int = ORDERS, seed: int = 7) ->
     store = open_store(config.store.resolved_url())
     app, stage, _ = open_order_entry(config, store)
     rng = random.Random(seed)
-    out, now, seq = Discard(), START, 0
+    out, now, seq = TOLD.setdefault(data_dir, Told()), START, 0
     firms = [(f"FIX.4.4:FIXVENUE->CLIENT{k}", f"ACC{k}") for k in (1, 2, 3, 4)]
     live: list[tuple[str, str, str, str]] = []  # (sid, clid, side, symbol)
     app.tick(START, out)  # the trading day starts: its end will expire the DAY orders
@@ -186,6 +197,30 @@ def check_round_trip(db: tuple[str, ...], url: str) -> None:
 def test_export_round_trip_portfolio_and_reconcile_on_sqlite(sqlite_db: Path) -> None:
     url = f"sqlite:///{sqlite_db / 'fixvenue.db'}"
     check_round_trip(_db_args(sqlite_db), url)
+
+
+def test_every_audit_row_states_the_order_as_its_execution_report_did(sqlite_db: Path) -> None:
+    """Type, price and stop price of each order event are those of the ExecutionReport it
+    stands for: after a replace, the new price; for an order rejected at the gateway, what
+    the report echoed back."""
+    code, out, err = cli(
+        "report", "export", *_db_args(sqlite_db), "--from", DAY, "--to", DAY, "--kind", "orders"
+    )
+    assert code == 0, err
+    rows = list(csv.reader(io.StringIO(out)))[1:]
+    events = [dict(zip(ORDER_COLUMNS, r, strict=True)) for r in rows]
+    told = TOLD[sqlite_db].reports
+    order_types = {"1": "MARKET", "2": "LIMIT", "3": "STOP", "4": "STOP_LIMIT"}
+    checked = {"REME": 0, "REMO": 0}
+    for e in events:
+        er = told[str(e["exec_id"])]
+        assert e["price"] == er.get(44, b"").decode(), (e, er)
+        assert e["stop_price"] == er.get(99, b"").decode(), (e, er)
+        if 40 in er:
+            assert e["order_type"] == order_types[er[40].decode()], (e, er)
+        if e["event_code"] in checked:
+            checked[str(e["event_code"])] += 1
+    assert checked["REME"] > 10 and checked["REMO"] > 50, checked
 
 
 @pytest.mark.parametrize("table,where", [
