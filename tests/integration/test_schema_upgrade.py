@@ -4,7 +4,6 @@ and new rows are written and reported with their own."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +14,9 @@ from dropcopy.queries import Tables, order_events
 from dropcopy.regulatory import ORDER_SOURCE
 from gateway.app import persist
 from gateway.app.tables import executions, orders
+from tests.integration.pgdb import fresh_database
 
 pytestmark = pytest.mark.timeout(60)
-
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 #: The executions table as the earlier version created it.
 OLD_EXECUTIONS = """CREATE TABLE executions (
@@ -37,22 +35,12 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield eng
         eng.dispose()
         return
-    psycopg = pytest.importorskip("psycopg")
-    admin = PG_URL.replace("+psycopg", "")
-    try:
-        conn = psycopg.connect(admin, autocommit=True, connect_timeout=2)
-    except Exception:
-        pytest.skip("no PostgreSQL server reachable at " + PG_URL)
-    name = f"fixvenue_up_{uuid.uuid4().hex[:12]}"
-    with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    eng = create_engine(PG_URL.rsplit("/", 1)[0] + "/" + name)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with fresh_database("fixvenue_up_") as url:
+        eng = create_engine(url)
+        try:
+            yield eng
+        finally:
+            eng.dispose()
 
 
 def test_an_old_executions_table_gets_the_terms_and_old_rows_fall_back(engine: Engine) -> None:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from gateway.app.writer import (
 from gateway.session import OutboundMessage, SeqNumbers, SessionReset
 from gateway.store.base import StoreError
 from gateway.store.sql import SqlMessageStore
+from tests.integration.pgdb import fresh_database
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -39,9 +39,6 @@ def message(seq: int) -> OutboundMessage:
     return OutboundMessage(session_id=SID, seq=seq, msg_type="8", raw=raw)
 
 
-PG_URL = os.environ.get("FIXVENUE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, SqlMessageStore]]:
     if request.param == "sqlite":
@@ -51,24 +48,13 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Sq
         yield url, store
         store.close()
         return
-    psycopg = pytest.importorskip("psycopg")
-    admin = PG_URL.replace("+psycopg", "")
-    try:
-        conn = psycopg.connect(admin, autocommit=True, connect_timeout=2)
-    except Exception:
-        pytest.skip("no PostgreSQL server reachable at " + PG_URL)
-    name = f"fixvenue_w_{uuid.uuid4().hex[:12]}"
-    with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    store = SqlMessageStore(url)
-    persist.create_tables(store.engine)
-    try:
-        yield url, store
-    finally:
-        store.close()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with fresh_database("fixvenue_w_") as url:
+        store = SqlMessageStore(url)
+        persist.create_tables(store.engine)
+        try:
+            yield url, store
+        finally:
+            store.close()
 
 
 def journal_rows(store: SqlMessageStore) -> int:
