@@ -26,7 +26,13 @@ _MICROSECOND = timedelta(microseconds=1)
 
 def to_datetime(now: float) -> datetime:
     """The venue time of `now`, truncated to the microsecond (what the journal keeps)."""
-    return _EPOCH + timedelta(microseconds=int(now * 1_000_000))
+    return venue_time(now)[0]
+
+
+def venue_time(now: float) -> tuple[datetime, int]:
+    """`to_datetime(now)` and the same instant in microseconds since the epoch."""
+    at_us = int(now * 1_000_000)
+    return _EPOCH + timedelta(microseconds=at_us), at_us
 
 
 def micros(at: datetime) -> int:

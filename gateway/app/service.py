@@ -42,6 +42,7 @@ from gateway.app.model import (
     SessionProfile,
     micros,
     to_datetime,
+    venue_time,
 )
 from gateway.app.orders import OrderIds
 from gateway.app.reporting import Reporter
@@ -211,7 +212,7 @@ class OrderEntry:
         firm, account = self._kill_target(target)
         risk.kill(firm=firm, account=account)
         kind = "firm" if firm is not None else "account"
-        self.pending.kill_switches.append(("set", target, kind, micros(to_datetime(now))))
+        self.pending.kill_switches.append(("set", target, kind, venue_time(now)[1]))
         live = sum(
             1
             for o in self.engine.live_orders()
@@ -336,7 +337,7 @@ class OrderEntry:
         journal_if_empty: bool = True,
         quiet_summary: bool = False,
     ) -> None:
-        at, at_us = to_datetime(now), int(now * 1_000_000)  # the same instant, two forms
+        at, at_us = venue_time(now)
         if self.observers:
             t0 = _perf()
             events = self.engine.submit(cmd, at)

@@ -49,7 +49,7 @@ from gateway.app.model import Pending
 from gateway.session import OutboundMessage, SeqNumbers, SessionReset, StoreRecord
 from gateway.store.base import StoreError
 from gateway.store.checkpoint import BACKSTOP_PAGES, Checkpointer
-from gateway.store.sql import SqlMessageStore
+from gateway.store.sql import SqlMessageStore, sqlite_file
 
 _LEN = struct.Struct(">I")
 _F_SETPIPE_SZ = 1031  # Linux fcntl
@@ -326,7 +326,7 @@ def write_group_in(
     order kept), the latest sequence numbers of each session, no record objects rebuilt.
     A batch with a session reset (rare: a Logon with 141=Y) sends the group batch by batch,
     since a reset drops what precedes it."""
-    if any(w[0] == "r" for wire, _ in batches for w in wire):
+    if _has_reset(batches):
         for wire, rows in batches:
             persist.write_batch_in(conn, store, records_from_wire(wire), rows)
         return
@@ -348,6 +348,10 @@ def write_group_in(
     persist.write_in(conn, merged)
 
 
+def _has_reset(batches: Sequence[tuple[list[WireRecord], Pending]]) -> bool:
+    return any(w[0] == "r" for wire, _ in batches for w in wire)
+
+
 def commit_group(
     conn: Connection, store: SqlMessageStore, batches: Sequence[tuple[list[WireRecord], Pending]]
 ) -> None:
@@ -357,9 +361,7 @@ def commit_group(
     the DB-API connection: SQLAlchemy's begin and commit cost the writer more than some
     small groups' inserts. A group with a session reset or a kill switch (statements built
     with SQLAlchemy, and rare) runs in a SQLAlchemy transaction."""
-    if any(rows.kill_switches for _, rows in batches) or any(
-        w[0] == "r" for wire, _ in batches for w in wire
-    ):
+    if _has_reset(batches) or any(rows.kill_switches for _, rows in batches):
         with conn.begin():
             write_group_in(conn, store, batches)
         return
@@ -372,14 +374,6 @@ def commit_group(
         raw.rollback()
         raise
     raw.commit()
-
-
-def sqlite_file(engine: Engine) -> str | None:
-    """The database file of a SQLite engine (None for PostgreSQL or an in-memory db)."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        return None
-    return None if database.startswith("file:") else database
 
 
 def _connect(engine: Engine, sqlite_path: str | None) -> Connection:
@@ -402,7 +396,7 @@ def main() -> int:
     synchronous = os.environ["FIXVENUE_WRITER_SYNCHRONOUS"]
     store = SqlMessageStore(url, sqlite_synchronous=synchronous)
     engine = store.engine
-    path = sqlite_file(engine)
+    path = sqlite_file(engine.url)
     # SQLite: the log is copied into the database beside the commits, not inside one.
     checkpointer = Checkpointer(path, synchronous=synchronous) if path else None
     out = sys.stdout.buffer

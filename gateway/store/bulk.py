@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
@@ -108,20 +109,13 @@ def insert_rows(
     if not rows:
         return
     columns = len(table.columns)
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        start = 0
-        for size in chunk_sizes(len(rows), columns, conn.dialect.name):
-            sql = multi_insert_sql(conn, table, size, schema)
-            flat = list(itertools.chain.from_iterable(rows[start : start + size]))
-            try:
-                cursor.execute(sql, flat)
-            except dbapi.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, ...)
-                raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
-            start += size
-    finally:
-        cursor.close()
+    statements = []
+    start = 0
+    for size in chunk_sizes(len(rows), columns, conn.dialect.name):
+        flat = list(itertools.chain.from_iterable(rows[start : start + size]))
+        statements.append((multi_insert_sql(conn, table, size, schema), flat))
+        start += size
+    _run(conn, statements, many=False)
 
 
 def upsert_rows(
@@ -134,14 +128,23 @@ def upsert_rows(
 ) -> None:
     """INSERT every row, or update the `update` columns of the row with the same `key`
     (one executemany; values already in the driver's types, as for `insert_rows`)."""
-    if not rows:
-        return
-    sql = upsert_sql(conn, table, key, update, schema)
+    if rows:
+        _run(conn, [(upsert_sql(conn, table, key, update, schema), rows)], many=True)
+
+
+def _run(conn: Connection, statements: Sequence[tuple[str, Sequence[Any]]], *, many: bool) -> None:
+    """Each (sql, parameters) on one DB-API cursor of `conn` (executemany when `many`); a
+    driver error is raised as SQLAlchemy would raise it (IntegrityError, ...)."""
     dbapi = conn.dialect.loaded_dbapi
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, rows)
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
+        for sql, params in statements:
+            try:
+                if many:
+                    cursor.executemany(sql, params)
+                else:
+                    cursor.execute(sql, params)
+            except dbapi.Error as exc:
+                raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
     finally:
         cursor.close()

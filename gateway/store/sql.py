@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 
 from gateway.store.base import (
@@ -49,6 +49,15 @@ from gateway.store.schema import fix_messages, fix_sessions, metadata
 SQLITE_SYNCHRONOUS = ("normal", "full")
 _SESSION_KEY = ("session_id",)
 _SESSION_NUMBERS = ("next_sender_seq", "next_target_seq")
+
+
+def sqlite_file(url: URL) -> str | None:
+    """The database file a SQLite URL names (None for another backend, an in-memory
+    database or a ``file:`` URI)."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else database
 
 
 def _prepare_sqlite(engine: Engine, synchronous: str) -> None:
@@ -86,8 +95,8 @@ class SqlMessageStore:
         if backend == "sqlite":
             if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
                 raise StoreError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
-            database = parsed.database
-            if database and database != ":memory:" and not database.startswith("file:"):
+            database = sqlite_file(parsed)
+            if database is not None:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed)
             _prepare_sqlite(engine, sqlite_synchronous)
