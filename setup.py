@@ -48,6 +48,7 @@ MYPYC_MODULES = [
     "fixspec/codec.py",
     "fixspec/validate.py",
     "fixspec/utctime.py",
+    "fixspec/checks.py",
     "gateway/session/core.py",
     "gateway/session/outbound.py",
     "gateway/session/events.py",

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Final
 
 from fixspec import fields44, messages44
+from fixspec.checks import is_decimal, is_int, is_timestamp, is_uint
 
 __all__ = [
     "FIELDS",
@@ -50,22 +51,31 @@ _DAYOFMONTH = re.compile(rb"(?:[1-9]|[12][0-9]|3[01])\Z")
 
 Checker = Callable[[bytes], object]
 
+#: The formats that `fixspec.checks` implements without `re`, as the patterns that specify
+#: them (tests/unit/fixspec/test_checks.py holds the two equal).
+SPEC_PATTERNS: Final[dict[Callable[[bytes], bool], re.Pattern[bytes]]] = {
+    is_uint: _UINT,
+    is_int: _INT,
+    is_decimal: _FLOAT,
+    is_timestamp: _TIMESTAMP,
+}
+
 #: FIX type -> checker returning a truthy value when the value has the right format.
 _CHECKERS: Final[dict[str, Checker]] = {
-    "INT": _INT.match,
-    "LENGTH": _UINT.match,
-    "NUMINGROUP": _UINT.match,
-    "SEQNUM": _UINT.match,
+    "INT": is_int,
+    "LENGTH": is_uint,
+    "NUMINGROUP": is_uint,
+    "SEQNUM": is_uint,
     "DAYOFMONTH": _DAYOFMONTH.match,
-    "FLOAT": _FLOAT.match,
-    "PRICE": _FLOAT.match,
-    "QTY": _FLOAT.match,
-    "AMT": _FLOAT.match,
-    "PRICEOFFSET": _FLOAT.match,
-    "PERCENTAGE": _FLOAT.match,
+    "FLOAT": is_decimal,
+    "PRICE": is_decimal,
+    "QTY": is_decimal,
+    "AMT": is_decimal,
+    "PRICEOFFSET": is_decimal,
+    "PERCENTAGE": is_decimal,
     "CHAR": lambda v: len(v) == 1,
     "BOOLEAN": lambda v: v == b"Y" or v == b"N",
-    "UTCTIMESTAMP": _TIMESTAMP.match,
+    "UTCTIMESTAMP": is_timestamp,
     "UTCTIMEONLY": _TIMEONLY.match,
     "UTCDATEONLY": _DATE.match,
     "LOCALMKTDATE": _DATE.match,
