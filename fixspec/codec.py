@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import repeat
+from typing import Final
 
 __all__ = ["DATA_LENGTH_TAGS", "FixMessage", "ParseError", "encode_body", "encode_field", "parse"]
 
-SOH = b"\x01"
+SOH: Final = b"\x01"
 
 #: length field -> data field it announces (FIX 4.4 fields of type LENGTH/DATA).
-DATA_LENGTH_TAGS: dict[int, int] = {
+DATA_LENGTH_TAGS: Final[dict[int, int]] = {
     90: 91,
     93: 89,
     95: 96,
@@ -41,10 +42,10 @@ DATA_LENGTH_TAGS: dict[int, int] = {
     621: 622,
 }
 
-_TAGS: dict[bytes, int] = {str(i).encode(): i for i in range(0, 1200)}
-_DATA_LENGTH_SET = frozenset(DATA_LENGTH_TAGS)
-_partition = bytes.partition
-_EQ = repeat(b"=")
+_TAGS: Final[dict[bytes, int]] = {str(i).encode(): i for i in range(0, 1200)}
+_DATA_LENGTH_SET: Final = frozenset(DATA_LENGTH_TAGS)
+_partition: Final = bytes.partition
+_EQ: Final = repeat(b"=")
 
 
 class ParseError(ValueError):

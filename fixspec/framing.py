@@ -20,6 +20,7 @@ Invariants:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 from zlib import adler32
 
 __all__ = [
@@ -31,10 +32,10 @@ __all__ = [
     "checksum",
 ]
 
-SOH = b"\x01"
-DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024
-_START = b"8=FIX"
-_MAX_HEAD = 40  # longest "8=FIX.x.y<SOH>9=nnnnnnn<SOH>" prefix we wait for before giving up
+SOH: Final = b"\x01"
+DEFAULT_MAX_MESSAGE_SIZE: Final = 64 * 1024
+_START: Final = b"8=FIX"
+_MAX_HEAD: Final = 40  # longest "8=FIX.x.y<SOH>9=nnnnnnn<SOH>" prefix we wait for before giving up
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ def checksum(data: bytes) -> bytes:
     return _CHECKSUMS[byte_sum_mod256(data)]
 
 
-_CHECKSUMS = tuple(b"%03d" % i for i in range(256))
+_CHECKSUMS: Final = tuple(b"%03d" % i for i in range(256))
 
 
 class Framer:

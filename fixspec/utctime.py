@@ -10,10 +10,11 @@ parsing accepts 0, 3, 6 or 9 fractional digits and returns None on any malformed
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Final
 
 __all__ = ["TimestampFormatter", "format_timestamp", "parse_timestamp"]
 
-_UTC = _dt.UTC
+_UTC: Final = _dt.UTC
 
 
 class TimestampFormatter:
@@ -41,7 +42,7 @@ class TimestampFormatter:
         return value
 
 
-format_timestamp = TimestampFormatter()
+format_timestamp: Final = TimestampFormatter()
 
 
 def _days_from_civil(y: int, m: int, d: int) -> int:
@@ -79,7 +80,7 @@ def parse_timestamp(value: bytes) -> float | None:
     return secs + int(frac) / _SCALE[n]
 
 
-_SCALE: dict[int, int] = {21: 10**3, 24: 10**6, 27: 10**9}  # total length -> fraction scale
+_SCALE: Final[dict[int, int]] = {21: 10**3, 24: 10**6, 27: 10**9}  # total length -> fraction scale
 
 
 class _LastSecond:
@@ -93,7 +94,7 @@ class _LastSecond:
         self.secs = 0
 
 
-_last_second = _LastSecond()
+_last_second: Final = _LastSecond()
 
 
 def _parse_second(value: bytes) -> int | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import call
+from typing import Final
 
 from fixspec.codec import FixMessage
 from fixspec.dictionary import FIELDS, HEADER, MESSAGES, TRAILER, FieldDef, GroupDef, MessageDef
@@ -33,7 +34,7 @@ __all__ = [
     "validate",
 ]
 
-REASON_TEXT: dict[R, str] = {
+REASON_TEXT: Final[dict[R, str]] = {
     R.INVALID_TAG_NUMBER: "Invalid tag number",
     R.REQUIRED_TAG_MISSING: "Required tag missing",
     R.TAG_NOT_DEFINED_FOR_THIS_MESSAGE_TYPE: "Tag not defined for this message type",
@@ -64,11 +65,11 @@ def _v(reason: R, tag: int | None) -> Violation:
     return Violation(reason, tag, REASON_TEXT[reason])
 
 
-_HEADER_TAGS = HEADER.body
-_TRAILER_TAGS = TRAILER.body
-_HEADER_GROUPS = HEADER.groups
-_HEADER_REQUIRED = tuple(t for t in HEADER.required if t not in (8, 9, 35))
-_USER_RANGE = range(5000, 10000)
+_HEADER_TAGS: Final = HEADER.body
+_TRAILER_TAGS: Final = TRAILER.body
+_HEADER_GROUPS: Final = HEADER.groups
+_HEADER_REQUIRED: Final = tuple(t for t in HEADER.required if t not in (8, 9, 35))
+_USER_RANGE: Final = range(5000, 10000)
 
 #: Per message type: tag -> zone, tag -> value checker, required tags, group count tags.
 _Check = Callable[[bytes], object]

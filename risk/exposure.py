@@ -24,7 +24,7 @@ leaves, and hold price * unit (the notional of one unit of quantity).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Final
 
 from venue import events as ve
 from venue.types import Side
@@ -33,9 +33,14 @@ Key = tuple[str, str, str]  # (firm, account, symbol)
 OpenOrder = list[Any]  # [KEY, BUY, QTY, LEAVES, PER]
 KEY, BUY, QTY, LEAVES, PER = range(5)
 
-_ACCEPTED, _TRADE, _BOOK = ve.Accepted, ve.Trade, ve.BookChanged
-_CANCELLED, _EXPIRED, _REPLACED, _AUCTION = ve.Cancelled, ve.Expired, ve.Replaced, ve.AuctionResult
-_BUY = Side.BUY
+_ACCEPTED: Final = ve.Accepted
+_TRADE: Final = ve.Trade
+_BOOK: Final = ve.BookChanged
+_CANCELLED: Final = ve.Cancelled
+_EXPIRED: Final = ve.Expired
+_REPLACED: Final = ve.Replaced
+_AUCTION: Final = ve.AuctionResult
+_BUY: Final = Side.BUY
 
 
 class Exposure:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from venue.book import Book, Level, Order, OrderView
 from venue.commands import (
@@ -63,29 +63,33 @@ from venue.types import (
     TimeInForce,
 )
 
-_new = tuple.__new__
-R = RejectReason
-_LIMIT = OrdType.LIMIT
-_MARKET = OrdType.MARKET
-_STOP = OrdType.STOP
-_STOP_LIMIT = OrdType.STOP_LIMIT
-_STOPS = frozenset({OrdType.STOP, OrdType.STOP_LIMIT})
-_PRICED = frozenset({OrdType.LIMIT, OrdType.STOP_LIMIT})
-_CONT = Phase.CONTINUOUS
-_IOC = TimeInForce.IOC
-_FOK = TimeInForce.FOK
-_DAY = TimeInForce.DAY
-_GTC = TimeInForce.GTC
-_BUY = Side.BUY
-_NEW = OrderStatus.NEW
-_CANCELLED = OrderStatus.CANCELLED
-_FILLED = OrderStatus.FILLED
-_PARTIAL = OrderStatus.PARTIALLY_FILLED
-_USER = CancelReason.USER
-_new_order_obj = object.__new__
+_new: Final = tuple.__new__
+#: Event classes as C statics once compiled (a plain imported name is a dict lookup).
+_ACCEPTED: Final = Accepted
+_ORDER_INFO: Final = OrderInfo
+_BOOK_CHANGED: Final = BookChanged
+R: Final = RejectReason
+_LIMIT: Final = OrdType.LIMIT
+_MARKET: Final = OrdType.MARKET
+_STOP: Final = OrdType.STOP
+_STOP_LIMIT: Final = OrdType.STOP_LIMIT
+_STOPS: Final = frozenset({OrdType.STOP, OrdType.STOP_LIMIT})
+_PRICED: Final = frozenset({OrdType.LIMIT, OrdType.STOP_LIMIT})
+_CONT: Final = Phase.CONTINUOUS
+_IOC: Final = TimeInForce.IOC
+_FOK: Final = TimeInForce.FOK
+_DAY: Final = TimeInForce.DAY
+_GTC: Final = TimeInForce.GTC
+_BUY: Final = Side.BUY
+_NEW: Final = OrderStatus.NEW
+_CANCELLED: Final = OrderStatus.CANCELLED
+_FILLED: Final = OrderStatus.FILLED
+_PARTIAL: Final = OrderStatus.PARTIALLY_FILLED
+_USER: Final = CancelReason.USER
+_new_order_obj: Final = object.__new__
 #: True when `venue.book` is compiled with mypyc (setup.py, the default build): a native
 #: class cannot be created with `object.__new__`, and its constructor is cheap anyway.
-_NATIVE_ORDER = hasattr(Order, "__mypyc_attrs__")
+_NATIVE_ORDER: Final = hasattr(Order, "__mypyc_attrs__")
 
 
 #: Python subclasses of the engine (the fast-path tests route `submit` to the generic code)
@@ -241,7 +245,7 @@ class Engine(RecoveryMixin, PhaseMixin):
                 s += 1
                 out.append(
                     _new(
-                        BookChanged,
+                        _BOOK_CHANGED,
                         (s, sym.symbol, o.side, lvl.price, lvl.qty if n else 0, n),
                     )
                 )
@@ -299,7 +303,7 @@ class Engine(RecoveryMixin, PhaseMixin):
                 return
         (oid, symbol, side, ot, tif, _, _, _, _, exp, owner, firm, account, ref, short) = old
         o.info = info = _new(
-            OrderInfo,
+            _ORDER_INFO,
             (
                 oid,
                 symbol,
@@ -350,7 +354,7 @@ class Engine(RecoveryMixin, PhaseMixin):
                 self._touch(sym, o.is_buy, price)
             else:
                 s += 1
-                out.append(_new(BookChanged, (s, symbol, side, price, lvl.qty, lvl.count)))
+                out.append(_new(_BOOK_CHANGED, (s, symbol, side, price, lvl.qty, lvl.count)))
         self._seq = s
         if self._triggers:
             self._drain_triggers(sym)
@@ -463,7 +467,7 @@ class Engine(RecoveryMixin, PhaseMixin):
         oid = self._next_id
         side = cmd.side
         info = _new(
-            OrderInfo,
+            _ORDER_INFO,
             (
                 oid,
                 cmd.symbol,
@@ -523,7 +527,7 @@ class Engine(RecoveryMixin, PhaseMixin):
         self._live[oid] = o
         s = self._seq + 1
         out = self._out
-        out.append(_new(Accepted, (s, info, qty, 0, 0)))
+        out.append(_new(_ACCEPTED, (s, info, qty, 0, 0)))
         if crosses or tif is _IOC:
             o.level = o.prev = None
             self._seq = s
@@ -578,7 +582,7 @@ class Engine(RecoveryMixin, PhaseMixin):
                 # The only level this command changed: emit its BookChanged now,
                 # exactly as `_flush_md` would at the end of the command.
                 s += 1
-                out.append(_new(BookChanged, (s, sym.symbol, side, price, lvl.qty, n)))
+                out.append(_new(_BOOK_CHANGED, (s, sym.symbol, side, price, lvl.qty, n)))
         self._seq = s
         if self._triggers:
             self._drain_triggers(sym)
@@ -614,7 +618,7 @@ class Engine(RecoveryMixin, PhaseMixin):
             return
         oid = self._next_id
         info = _new(
-            OrderInfo,
+            _ORDER_INFO,
             (
                 oid,
                 cmd.symbol,
@@ -664,7 +668,7 @@ class Engine(RecoveryMixin, PhaseMixin):
         live = self._live
         live[oid] = o
         self._seq = s = self._seq + 1
-        self._out.append(_new(Accepted, (s, info, qty, 0, 0)))
+        self._out.append(_new(_ACCEPTED, (s, info, qty, 0, 0)))
         band = sym.band
         rng = self._match(sym, o, None if band is None else band[1] if is_buy else band[0])
         if o.status is not _CANCELLED:
@@ -694,7 +698,7 @@ class Engine(RecoveryMixin, PhaseMixin):
             return
         oid = self._next_id
         info = _new(
-            OrderInfo,
+            _ORDER_INFO,
             (
                 oid,
                 cmd.symbol,
@@ -728,7 +732,7 @@ class Engine(RecoveryMixin, PhaseMixin):
         self._next_id = oid + 1
         self._live[oid] = o
         self._seq = s = self._seq + 1
-        self._out.append(_new(Accepted, (s, info, o.leaves, 0, 0)))
+        self._out.append(_new(_ACCEPTED, (s, info, o.leaves, 0, 0)))
         if cmd.expire_at is not None:
             heapq.heappush(self._gtd, (cmd.expire_at, oid))
         ph = sym.phase
@@ -891,7 +895,7 @@ class Engine(RecoveryMixin, PhaseMixin):
         price = o.price
         assert price is not None
         o.info = info = _new(
-            OrderInfo,
+            _ORDER_INFO,
             (*old[:5], qty, price, None, None, *old[9:13], cmd.client_ref, old[14]),
         )
         is_buy = o.is_buy
@@ -940,7 +944,7 @@ class Engine(RecoveryMixin, PhaseMixin):
         old = o.info
         qty = cmd.qty if cmd.qty > o.cum else o.cum
         info = _new(
-            OrderInfo,
+            _ORDER_INFO,
             (
                 *old[:5],
                 qty,

@@ -14,6 +14,7 @@ and a cascade is drained completely before the command returns.
 from __future__ import annotations
 
 from collections import deque
+from typing import Final
 
 from sortedcontainers import SortedDict  # type: ignore[import-untyped]
 
@@ -39,12 +40,13 @@ from venue.types import (
     StpScope,
 )
 
-_new = tuple.__new__
-_PARTIAL = OrderStatus.PARTIALLY_FILLED
-_FILLED = OrderStatus.FILLED
-_BUY = Side.BUY
-_SELL = Side.SELL
-_STP_OFF = StpMode.OFF
+_new: Final = tuple.__new__
+_TRADE: Final = Trade
+_PARTIAL: Final = OrderStatus.PARTIALLY_FILLED
+_FILLED: Final = OrderStatus.FILLED
+_BUY: Final = Side.BUY
+_SELL: Final = Side.SELL
+_STP_OFF: Final = StpMode.OFF
 
 
 class SymbolState:
@@ -284,7 +286,7 @@ class Matcher:
         tid = self._next_trade
         self._next_trade = tid + 1
         t = _new(
-            Trade,
+            _TRADE,
             (
                 s,
                 tid,
@@ -416,7 +418,7 @@ class Matcher:
                 tid = self._next_trade
                 self._next_trade = tid + 1
                 tr = _new(
-                    Trade,
+                    _TRADE,
                     (
                         s,
                         tid,

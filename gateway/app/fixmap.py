@@ -7,21 +7,23 @@ are absent (the caller answers them with a reject naming the value).
 
 from __future__ import annotations
 
+from typing import Final
+
 from fixspec.enums import CxlRejReason, OrdRejReason
 from venue.types import OrderStatus, OrdType, RejectReason, Side, TimeInForce
 
-SIDE_FROM_FIX: dict[bytes, tuple[Side, bool]] = {
+SIDE_FROM_FIX: Final[dict[bytes, tuple[Side, bool]]] = {
     b"1": (Side.BUY, False),
     b"2": (Side.SELL, False),
     b"5": (Side.SELL, True),  # sell short
 }
-ORD_TYPE_FROM_FIX: dict[bytes, OrdType] = {
+ORD_TYPE_FROM_FIX: Final[dict[bytes, OrdType]] = {
     b"1": OrdType.MARKET,
     b"2": OrdType.LIMIT,
     b"3": OrdType.STOP,
     b"4": OrdType.STOP_LIMIT,
 }
-TIF_FROM_FIX: dict[bytes, TimeInForce] = {
+TIF_FROM_FIX: Final[dict[bytes, TimeInForce]] = {
     b"0": TimeInForce.DAY,
     b"1": TimeInForce.GTC,
     b"2": TimeInForce.AT_OPEN,
@@ -33,8 +35,8 @@ TIF_FROM_FIX: dict[bytes, TimeInForce] = {
 
 # Keyed by member name: hashing an Enum member runs Enum.__hash__ in Python, a str's hash
 # is cached (these are looked up several times per order).
-ORD_TYPE_TO_FIX: dict[str, bytes] = {v._name_: k for k, v in ORD_TYPE_FROM_FIX.items()}
-TIF_TO_FIX: dict[str, bytes] = {v._name_: k for k, v in TIF_FROM_FIX.items()}
+ORD_TYPE_TO_FIX: Final[dict[str, bytes]] = {v._name_: k for k, v in ORD_TYPE_FROM_FIX.items()}
+TIF_TO_FIX: Final[dict[str, bytes]] = {v._name_: k for k, v in TIF_FROM_FIX.items()}
 
 
 def side_to_fix(side: Side, short_sale: bool) -> bytes:
@@ -43,7 +45,7 @@ def side_to_fix(side: Side, short_sale: bool) -> bytes:
     return b"5" if short_sale else b"2"
 
 
-ORD_REJ_REASON: dict[RejectReason, int] = {
+ORD_REJ_REASON: Final[dict[RejectReason, int]] = {
     RejectReason.UNKNOWN_SYMBOL: OrdRejReason.UNKNOWN_SYMBOL,
     RejectReason.PRICE_OFF_TICK: OrdRejReason.OTHER,
     RejectReason.QTY_NOT_LOT_MULTIPLE: OrdRejReason.INCORRECT_QUANTITY,
@@ -59,7 +61,7 @@ ORD_REJ_REASON: dict[RejectReason, int] = {
     RejectReason.ORDER_ALREADY_DONE: OrdRejReason.OTHER,
 }
 
-CXL_REJ_REASON: dict[RejectReason, int] = {
+CXL_REJ_REASON: Final[dict[RejectReason, int]] = {
     RejectReason.UNKNOWN_ORDER: CxlRejReason.UNKNOWN_ORDER,
     RejectReason.ORDER_ALREADY_DONE: CxlRejReason.TOO_LATE_TO_CANCEL,
 }
@@ -69,7 +71,7 @@ def cxl_rej_reason(reason: RejectReason) -> int:
     return CXL_REJ_REASON.get(reason, CxlRejReason.OTHER)
 
 
-ORD_STATUS: dict[OrderStatus, bytes] = {
+ORD_STATUS: Final[dict[OrderStatus, bytes]] = {
     OrderStatus.NEW: b"0",
     OrderStatus.PARTIALLY_FILLED: b"1",
     OrderStatus.FILLED: b"2",

@@ -26,15 +26,15 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from operator import attrgetter
-from typing import Any
+from typing import Any, Final
 
 from venue import commands as c
 from venue.types import OrdType, Phase, Side, TimeInForce
 
-SEP = "\x1f"
-NONE = "\x1e"
+SEP: Final = "\x1f"
+NONE: Final = "\x1e"
 
-_KINDS: dict[str, type[Any]] = {
+_KINDS: Final[dict[str, type[Any]]] = {
     cls.__name__: cls
     for cls in (
         c.NewOrder,
@@ -50,7 +50,7 @@ _KINDS: dict[str, type[Any]] = {
     )
 }
 
-_ENUMS: dict[str, type[Enum]] = {
+_ENUMS: Final[dict[str, type[Enum]]] = {
     "Side": Side,
     "OrdType": OrdType,
     "TimeInForce": TimeInForce,
@@ -66,7 +66,7 @@ Dec = Callable[[str], Any]
 #: `int | None` to `type`, which says nothing about the value. A field whose annotation is
 #: erased is looked up here; in a pure-Python venue the string annotations are checked
 #: against this table at import, so it cannot drift from `venue/commands.py` unnoticed.
-_ERASED: dict[tuple[str, str], str] = {
+_ERASED: Final[dict[tuple[str, str], str]] = {
     **{
         (kind, name): "int | None"
         for kind in ("NewOrder", "ReplaceOrder")
@@ -79,7 +79,7 @@ _ERASED: dict[tuple[str, str], str] = {
     ("EndOfDay", "symbol"): "str | None",
 }
 
-_PLAIN: dict[object, str] = {str: "str", int: "int", bool: "bool", datetime: "datetime"}
+_PLAIN: Final[dict[object, str]] = {str: "str", int: "int", bool: "bool", datetime: "datetime"}
 
 
 def _annotation(cls: type[Any], f: dataclasses.Field[Any]) -> str:
@@ -153,7 +153,7 @@ def _layout(cls: type[Any]) -> _Layout:
     return _Layout(names, getter, tuple(e for e, _ in codecs), tuple(d for _, d in codecs))
 
 
-_LAYOUTS: dict[type[Any], _Layout] = {cls: _layout(cls) for cls in _KINDS.values()}
+_LAYOUTS: Final[dict[type[Any], _Layout]] = {cls: _layout(cls) for cls in _KINDS.values()}
 
 
 def _opt(v: int | None) -> str:
@@ -187,7 +187,7 @@ def _encode_cancel(o: c.CancelOrder) -> str:
     return SEP.join((str(o.order_id), o.owner, _check_text(o.client_ref)))
 
 
-_FAST: dict[type[Any], Callable[[Any], str]] = {
+_FAST: Final[dict[type[Any], Callable[[Any], str]]] = {
     c.NewOrder: _encode_new,
     c.CancelOrder: _encode_cancel,
 }

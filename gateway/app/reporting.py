@@ -21,11 +21,23 @@ import itertools
 import time as _time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Final
 
 from fixspec.utctime import TimestampFormatter
 from gateway.app import reports as rp
 from gateway.app.fixmap import ORD_REJ_REASON, ORD_STATUS, cxl_rej_reason
 from gateway.app.model import (
+    ACCEPTED,
+    BOOK_CHANGED,
+    CANCEL_REJECTED,
+    CANCELLED,
+    EXPIRED,
+    MASS_CANCELLED,
+    REJECTED,
+    REPLACE_REJECTED,
+    REPLACED,
+    TRADE,
+    TRIGGERED,
     Copies,
     MarketData,
     Outbox,
@@ -39,7 +51,7 @@ from venue import events as ve
 from venue.engine import Engine
 from venue.types import CancelReason, Side
 
-CANCEL_TEXT: dict[CancelReason, str] = {
+CANCEL_TEXT: Final[dict[CancelReason, str]] = {
     CancelReason.USER: "cancelled on request",
     CancelReason.IOC_REMAINDER: "immediate-or-cancel remainder cancelled",
     CancelReason.MARKET_REMAINDER: (
@@ -51,8 +63,8 @@ CANCEL_TEXT: dict[CancelReason, str] = {
         "order done: replaced to a quantity at or below the filled quantity"
     ),
 }
-_PRIORITY_LOST = "replaced; time priority lost"
-_PRIORITY_KEPT = "replaced; time priority kept"
+_PRIORITY_LOST: Final = "replaced; time priority lost"
+_PRIORITY_KEPT: Final = "replaced; time priority kept"
 
 
 class Reporter:
@@ -95,18 +107,18 @@ class Reporter:
         tt = self.ts(now)
         for e in events:
             t = type(e)
-            if t is ve.BookChanged:
+            if t is BOOK_CHANGED:
                 continue
-            if t is ve.Accepted:
-                assert isinstance(e, ve.Accepted)
+            if t is ACCEPTED:
+                assert isinstance(e, ACCEPTED)
                 o = e.order
                 self._er(o, str(e.seq), b"0", b"0", e.leaves_qty, e.cum_qty, e.notional, tt, at_us)
                 self.pending.orders.append(rp.order_row(self.pricers[o.symbol], o, at_us))
-            elif t is ve.Trade:
-                assert isinstance(e, ve.Trade)
+            elif t is TRADE:
+                assert isinstance(e, TRADE)
                 self._trade(e, tt, at_us)
-            elif t is ve.Cancelled:
-                assert isinstance(e, ve.Cancelled)
+            elif t is CANCELLED:
+                assert isinstance(e, CANCELLED)
                 o = e.order
                 clid: str | None
                 orig: str | None
@@ -129,8 +141,8 @@ class Reporter:
                     orig=orig,
                     text=text,
                 )
-            elif t is ve.Replaced:
-                assert isinstance(e, ve.Replaced)
+            elif t is REPLACED:
+                assert isinstance(e, REPLACED)
                 status = b"2" if e.leaves_qty == 0 else (b"1" if e.cum_qty else b"0")
                 text = _PRIORITY_LOST if e.priority_lost else _PRIORITY_KEPT
                 self._er(
@@ -146,8 +158,8 @@ class Reporter:
                     orig=e.old_client_ref,
                     text=text,
                 )
-            elif t is ve.Triggered:
-                assert isinstance(e, ve.Triggered)
+            elif t is TRIGGERED:
+                assert isinstance(e, TRIGGERED)
                 status = b"1" if e.cum_qty else b"0"
                 # FIX 4.4 has no ExecType L (Triggered): Restated, Other
                 self._er(
@@ -163,8 +175,8 @@ class Reporter:
                     text="stop triggered",
                     restatement_reason=99,
                 )
-            elif t is ve.Expired:
-                assert isinstance(e, ve.Expired)
+            elif t is EXPIRED:
+                assert isinstance(e, EXPIRED)
                 self._er(
                     e.order,
                     str(e.seq),
@@ -177,24 +189,24 @@ class Reporter:
                     at_us,
                     text="expired",
                 )
-            elif t is ve.Rejected:
-                assert isinstance(e, ve.Rejected)
+            elif t is REJECTED:
+                assert isinstance(e, REJECTED)
                 self._rejected(e, now)
-            elif t is ve.CancelRejected or t is ve.ReplaceRejected:
-                assert isinstance(e, (ve.CancelRejected, ve.ReplaceRejected))
+            elif t is CANCEL_REJECTED or t is REPLACE_REJECTED:
+                assert isinstance(e, (CANCEL_REJECTED, REPLACE_REJECTED))
                 req = self.req
                 self.cancel_reject(
                     e.owner,
                     e.order_id,
                     e.client_ref,
                     req.orig_cl_ord_id if req is not None else "",
-                    b"1" if t is ve.CancelRejected else b"2",
+                    b"1" if t is CANCEL_REJECTED else b"2",
                     cxl_rej_reason(e.reason),
                     e.text,
                     now,
                 )
-            elif t is ve.MassCancelled:
-                assert isinstance(e, ve.MassCancelled)
+            elif t is MASS_CANCELLED:
+                assert isinstance(e, MASS_CANCELLED)
                 req = self.req
                 if req is not None and not quiet_summary:
                     req_type = b"1" if e.symbol is not None else b"7"

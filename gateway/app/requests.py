@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time
+from typing import Final
 
 from fixspec.codec import FixMessage
 from fixspec.enums import CxlRejReason, OrdRejReason
@@ -41,21 +42,21 @@ from venue.types import OrderStatus, Side
 
 #: vc.NewOrder(...) without the frozen dataclass's per-field __setattr__ (one per order; the
 #: engine checks the values): positional, in field order.
-_new_order = trusted_constructor(vc.NewOrder)
+_new_order: Final = trusted_constructor(vc.NewOrder)
 
 #: Why a request is refused: (OrdRejReason or CxlRejReason, Text).
 Problem = tuple[int, str]
 
 #: The ClOrdID check's problem (99 is "other" for OrdRejReason and CxlRejReason alike).
-_CONTROL_CHARS: Problem = (OrdRejReason.OTHER, "ClOrdID(11) contains control characters")
+_CONTROL_CHARS: Final[Problem] = (OrdRejReason.OTHER, "ClOrdID(11) contains control characters")
 
-_LIVE = (
+_LIVE: Final = (
     OrderStatus.NEW,
     OrderStatus.PARTIALLY_FILLED,
     OrderStatus.PENDING_TRIGGER,
     OrderStatus.PENDING_AUCTION,
 )
-_MASS_CANCEL_SIDE = {b"1": Side.BUY, b"2": Side.SELL, b"5": Side.SELL}
+_MASS_CANCEL_SIDE: Final = {b"1": Side.BUY, b"2": Side.SELL, b"5": Side.SELL}
 
 
 def _in_use(clid: str) -> str:

@@ -32,6 +32,12 @@ from fixspec.enums import BusinessRejectReason
 from gateway.app import reports as rp
 from gateway.app.journal import encode_command
 from gateway.app.model import (
+    ACCEPTED,
+    CANCELLED,
+    EXPIRED,
+    REJECTED,
+    REPLACED,
+    TRADE,
     Copies,
     EventObserver,
     MarketData,
@@ -360,27 +366,27 @@ class OrderEntry:
         ids = self.ids
         for e in events:
             t = type(e)
-            if t is ve.Accepted:
-                assert isinstance(e, ve.Accepted)
+            if t is ACCEPTED:
+                assert isinstance(e, ACCEPTED)
                 ids.accepted(e.order)
-            elif t is ve.Trade:
-                assert isinstance(e, ve.Trade)
+            elif t is TRADE:
+                assert isinstance(e, TRADE)
                 if e.maker_leaves == 0:
                     ids.done(e.maker.order_id)
                 if e.taker_leaves == 0:
                     ids.done(e.taker.order_id)
-            elif t is ve.Replaced:
-                assert isinstance(e, ve.Replaced)
+            elif t is REPLACED:
+                assert isinstance(e, REPLACED)
                 ids.replaced(e.order)
                 if e.leaves_qty == 0:
                     ids.done(e.order.order_id)
-            elif t is ve.Cancelled:
-                assert isinstance(e, ve.Cancelled)
+            elif t is CANCELLED:
+                assert isinstance(e, CANCELLED)
                 ids.cancel_ref(e.order.firm, e.order.order_id, e.request_ref)
                 ids.done(e.order.order_id)
-            elif t is ve.Expired:
-                assert isinstance(e, ve.Expired)
+            elif t is EXPIRED:
+                assert isinstance(e, EXPIRED)
                 ids.done(e.order.order_id)
-            elif t is ve.Rejected:
-                assert isinstance(e, ve.Rejected)
+            elif t is REJECTED:
+                assert isinstance(e, REJECTED)
                 ids.mark_seen(e.command.owner, e.command.client_ref)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Final
 
 from fixspec.codec import FixMessage
 from fixspec.enums import OrdRejReason
@@ -24,8 +25,8 @@ from gateway.session import trusted_constructor
 from venue.instruments import Instrument
 from venue.types import OrdType, Side, TimeInForce
 
-_PRICED = (OrdType.LIMIT, OrdType.STOP_LIMIT)
-_STOPS = (OrdType.STOP, OrdType.STOP_LIMIT)
+_PRICED: Final = (OrdType.LIMIT, OrdType.STOP_LIMIT)
+_STOPS: Final = (OrdType.STOP, OrdType.STOP_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class OrderFields:
 
 #: OrderFields(...) without the frozen dataclass's per-field __setattr__ (values checked
 #: above; one per order): positional, in field order.
-_order_fields = trusted_constructor(OrderFields)
+_order_fields: Final = trusted_constructor(OrderFields)
 
 
 def _str(msg: FixMessage, tag: int) -> str:
@@ -80,7 +81,7 @@ def parse_qty(raw: bytes | None, name: str = "OrderQty(38)") -> int | Refusal:
     return q
 
 
-_PRICE_CACHE: dict[tuple[Decimal, bytes], int] = {}
+_PRICE_CACHE: Final[dict[tuple[Decimal, bytes], int]] = {}
 
 
 def parse_price(raw: bytes, inst: Instrument, name: str) -> int | Refusal:

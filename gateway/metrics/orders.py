@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from fixspec.enums import OrdRejReason
 from gateway.metrics.registry import VenueMetrics
@@ -25,7 +25,7 @@ from venue import events as ve
 from venue.engine import Engine
 from venue.types import Side
 
-_BOOK_CHANGED = ve.BookChanged
+_BOOK_CHANGED: Final = ve.BookChanged
 
 
 class _Sym:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
+from typing import Final
 
 from fixspec.codec import FixMessage, ParseError, parse
 from fixspec.enums import SessionRejectReason as R
@@ -54,7 +55,7 @@ __all__ = ["FixSession", "ResendSource"]
 #: (``end`` None: to the last), in ascending order.
 ResendSource = Callable[[int, int | None], Sequence[tuple[int, bytes]]]
 
-S = SessionState
+S: Final = SessionState
 Handler = Callable[[FixMessage, int, float], SessionState]
 
 
@@ -281,7 +282,7 @@ class FixSession:
         mt = msg.get(35) or b""
         if seq == self._next_target and not (mt == b"4" and msg.get(123) != b"Y"):
             self._next_target = seq + 1
-        v = validate(msg) or check_comp_ids(msg, self._ours, self._theirs)
+        v = _validate(msg) or check_comp_ids(msg, self._ours, self._theirs)
         if v is None and not queued:
             v = check_sending_time(msg, now, self.settings.sending_time_tolerance)
         if v is None and msg.get(43) == b"Y" and 122 not in msg:
@@ -296,9 +297,7 @@ class FixSession:
             return handler(msg, seq, now)
         # Validated above: MsgType is a known, non-empty type and seq >= 1.
         self._events.append(
-            trusted_application_message(
-                msg.msg_type, msg, seq, msg.get(43) == b"Y", msg.get(97) == b"Y"
-            )
+            _new_app_message(msg.msg_type, msg, seq, msg.get(43) == b"Y", msg.get(97) == b"Y")
         )
         return self._in_session() if self._state in HEARTBEATING else self._state
 
@@ -487,7 +486,10 @@ class FixSession:
         return S.ACTIVE
 
 
-_ANY_SEQ = frozenset({b"2", b"5"})
+#: Imported callables as C statics once compiled (a plain imported name is a dict lookup).
+_validate: Final = validate
+_new_app_message: Final = trusted_application_message
+_ANY_SEQ: Final = frozenset({b"2", b"5"})
 
 
 def _reset_flag(msg: FixMessage) -> bool:

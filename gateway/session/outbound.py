@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from fixspec.codec import FixMessage, ParseError, encode_body, parse
 from fixspec.dictionary import HEADER
@@ -31,9 +32,9 @@ from gateway.session.settings import SessionSettings
 
 __all__ = ["ADMIN_MSG_TYPES", "Outbox"]
 
-ADMIN_MSG_TYPES = frozenset({"0", "1", "2", "3", "4", "5", "A"})
-_HEADER_TAGS = HEADER.body
-_CHECKSUM_FIELDS = tuple(b"10=%03d\x01" % i for i in range(256))
+ADMIN_MSG_TYPES: Final = frozenset({"0", "1", "2", "3", "4", "5", "A"})
+_HEADER_TAGS: Final = HEADER.body
+_CHECKSUM_FIELDS: Final = tuple(b"10=%03d\x01" % i for i in range(256))
 
 
 class Outbox:
