@@ -41,9 +41,9 @@ class Pricer:
 
     def static(self, info: OrderInfo) -> tuple[bytes, str, Terms]:
         """The fields of an order's reports that only change with a replace (Account, Symbol,
-        Side, OrderQty, OrdType, Price, StopPx, TimeInForce, MaxFloor), its Side as text and
-        its terms as the executions row keeps them; cached per order while its `OrderInfo`
-        (shared by its events) stays the same."""
+        Side, OrderQty, OrdType, Price, StopPx, TimeInForce, ExpireTime, MaxFloor), its Side
+        as text and its terms as the executions row keeps them; cached per order while its
+        `OrderInfo` (shared by its events) stays the same."""
         hit = self._static.get(info.order_id)
         if hit is not None and hit[0] is info:
             return hit[1], hit[2], hit[3]
@@ -61,6 +61,8 @@ class Pricer:
         if stop is not None:
             parts.append(b"99=%s\x01" % stop)
         parts.append(b"59=%s\x01" % tif)
+        if info.expire_at is not None:  # GTD: the expiry the order lives to, to the ms
+            parts.append(info.expire_at.strftime("126=%Y%m%d-%H:%M:%S.%f").encode()[:-3] + b"\x01")
         if info.max_floor is not None:
             parts.append(b"111=%d\x01" % info.max_floor)
         static = b"".join(parts)

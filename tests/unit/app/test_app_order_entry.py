@@ -329,6 +329,24 @@ def test_day_orders_expire_at_the_day_end_while_running_and_gtc_orders_stay() ->
     assert out.take() == []
 
 
+def test_gtd_orders_refuse_a_past_expiry_and_expire_when_due() -> None:
+    app, out = make()  # NOW is 2026-09-21 14:13:20 UTC
+    [(_, _, er)] = msg(
+        app, out, "S1", "D", order("g0", 1, 100, extra="|59=6|126=20260921-14:13:19")
+    )
+    assert (g(er, 150), g(er, 39)) == ("8", "8") and "past" in (g(er, 58) or "")
+    [(_, _, er)] = msg(
+        app, out, "S1", "D", order("g1", 1, 100, extra="|59=6|126=20260921-14:13:21")
+    )
+    assert (g(er, 150), g(er, 59), g(er, 126)) == ("0", "6", "20260921-14:13:21.000")
+    [(_, _, er)] = msg(app, out, "S1", "D", order("g2", 1, 100, extra="|59=6|432=20260922"))
+    assert g(er, 150) == "0"
+    app.tick(NOW + 2, out)  # g1 is due; g2 lives to the end of its ExpireDate
+    expired = [(g(m, 11), g(m, 150), g(m, 39)) for _, mt, m in out.take() if mt == "8"]
+    assert expired == [("g1", "C", "C")]
+    assert [o.info.client_ref for o in app.engine.live_orders()] == ["g2"]
+
+
 def test_cancel_on_disconnect_is_per_session() -> None:
     engine = Engine(
         [Instrument(symbol="AAPL", reference_price=Decimal("100"), band_pct=Decimal("10"))],
