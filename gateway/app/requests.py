@@ -20,7 +20,7 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, time
+from datetime import time
 from typing import Final
 
 from fixspec.codec import FixMessage
@@ -142,9 +142,7 @@ class Requests:
         """Submit a D that passed the gateway's checks, unless its order fields or
         pre-trade risk (which may change it: a market order becomes a protective limit)
         refuse it: then the problem, for the caller's reject."""
-        fields = order_fields(
-            msg, pricer.instrument, self._day_end, datetime.fromtimestamp(now, UTC)
-        )
+        fields = order_fields(msg, pricer.instrument, self._day_end, now)
         if isinstance(fields, Refusal):
             return fields.ord_rej_reason, fields.text
         cmd = _new_order(  # vc.NewOrder, fields in declaration order
@@ -264,7 +262,7 @@ class Requests:
             return vc.ReplaceOrder(order_id=oid, qty=1, owner=sid, client_ref=clid)
         info = view.info
         inst = self._pricers[info.symbol].instrument
-        fields = order_fields(msg, inst, self._day_end, datetime.fromtimestamp(now, UTC))
+        fields = order_fields(msg, inst, self._day_end, now)
         if isinstance(fields, Refusal):
             return CxlRejReason.OTHER, fields.text
         unchangeable = _unchangeable(info, fields, msg)

@@ -122,9 +122,10 @@ def _required_price(
 
 
 def order_fields(
-    msg: FixMessage, inst: Instrument, trading_day_end: time, now: datetime
+    msg: FixMessage, inst: Instrument, trading_day_end: time, now: float
 ) -> OrderFields | Refusal:
-    """Read the order part of a D or G for instrument `inst`."""
+    """Read the order part of a D or G for instrument `inst` (`now`: epoch seconds, used
+    only to refuse a GTD expiry in the past, so most orders never build a datetime)."""
     side_raw = msg.get(54) or b""
     side = SIDE_FROM_FIX.get(side_raw)
     if side is None:
@@ -173,7 +174,7 @@ def order_fields(
         expire = _expiry(msg, trading_day_end)
         if isinstance(expire, Refusal):
             return expire
-        if expire <= now:
+        if expire <= datetime.fromtimestamp(now, UTC):
             return Refusal(OrdRejReason.OTHER, f"ExpireTime {expire.isoformat()} is in the past")
         expire_at = expire
     return _order_fields(
