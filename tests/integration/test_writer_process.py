@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from gateway.app.model import Pending
 from gateway.app.tables import kill_switches, venue_journal
 from gateway.app.writer import (
     WriterProcess,
+    batch_from_frame,
+    batch_to_frame,
     commit_group,
     records_from_wire,
     records_to_wire,
@@ -69,6 +72,25 @@ def test_records_travel_as_tuples_and_come_back_equal() -> None:
         SessionReset(session_id=SID),
     ]
     assert records_from_wire(records_to_wire(records)) == records
+
+
+def test_a_batch_frame_is_marshalled_and_pickled_only_when_marshal_refuses() -> None:
+    records = [message(1), SeqNumbers(session_id=SID, next_sender_seq=2, next_target_seq=7)]
+    rows = Pending(
+        journal=[(1, 1_000, "new", "{}")],
+        orders=[(1, SID, "F", "A", "c1", "AAPL", "1", "2", "0", 100, "99.5", None, 1_000)],
+        trades=[(1, "AAPL", "99.5", 100, 1, 2, 1, 2, "1", 1_000)],
+        kill_switches=[("set", "FIRM1", "firm", 2_000)],
+    )
+    frame = batch_to_frame(records, rows)
+    assert frame[:1] == b"M"
+    wire, back = batch_from_frame(frame)
+    assert records_from_wire(wire) == records and back == rows
+    odd = Pending(executions=[("x", Decimal("1.5"))])  # marshal refuses a Decimal
+    frame = batch_to_frame(records, odd)
+    assert frame[:1] == b"P"
+    wire, back = batch_from_frame(frame)
+    assert records_from_wire(wire) == records and back == odd
 
 
 def test_a_batch_is_committed_before_commit_returns(db: tuple[str, SqlMessageStore]) -> None:
