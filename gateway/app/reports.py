@@ -19,7 +19,7 @@ Invariants:
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from gateway.app.fixmap import ORD_TYPE_TO_FIX, TIF_TO_FIX, side_to_fix
 from venue.events import OrderInfo
@@ -101,7 +101,8 @@ Terms = tuple[str, str, str | None, str | None]
 
 
 class ExecRow(NamedTuple):
-    """What the executions table keeps of one ExecutionReport."""
+    """What the executions table keeps of one ExecutionReport. Built with `_new_row`: a
+    NamedTuple's own constructor is an interpreted function, and one runs per report."""
 
     exec_id: str
     order_id: int | None
@@ -123,6 +124,9 @@ class ExecRow(NamedTuple):
     time_in_force: str | None
     price: str | None
     stop_px: str | None
+
+
+_new_row: Final = tuple.__new__
 
 
 def execution_report(
@@ -171,24 +175,27 @@ def execution_report(
         parts.append(b"527=%d\x01" % trd_match_id)
     if text:
         parts.append(b"58=%s\x01" % _clean(text))
-    row = ExecRow(
-        exec_id,
-        info.order_id,
-        session_id,
-        clid,
-        orig_cl_ord_id,
-        exec_type.decode(),
-        ord_status.decode(),
-        info.symbol,
-        side,
-        info.qty,
-        last_qty,
-        None if px_text is None else px_text.decode(),
-        leaves,
-        cum,
-        avg.decode(),
-        text,
-        *terms,
+    row = _new_row(
+        ExecRow,
+        (
+            exec_id,
+            info.order_id,
+            session_id,
+            clid,
+            orig_cl_ord_id,
+            exec_type.decode(),
+            ord_status.decode(),
+            info.symbol,
+            side,
+            info.qty,
+            last_qty,
+            None if px_text is None else px_text.decode(),
+            leaves,
+            cum,
+            avg.decode(),
+            text,
+            *terms,
+        ),
     )
     return b"".join(parts), row
 
