@@ -87,14 +87,14 @@ class Shell:
     def logout(self, session_id: str, text: str) -> None:
         """Outbox for the application layer: log a live session out (risk throttle), once
         the message being processed is done."""
-        entry = self.registry.get(session_id)
+        entry = self.registry.by_id.get(session_id)
         conn = entry.connection if entry is not None else None
         if conn is not None:
             self.loop.call_soon(conn.request_logout, text)
 
     def send(self, session_id: str, msg_type: str, body: bytes) -> None:
         """Outbox for the application layer: hand a message to a live session."""
-        entry = self.registry.get(session_id)
+        entry = self.registry.by_id.get(session_id)
         if entry is None:
             log.warning("send_dropped", session_id=session_id, msg_type=msg_type)
             return
@@ -122,6 +122,7 @@ class FixConnection(asyncio.Protocol):
         self._peeker: LogonPeeker | None = LogonPeeker(shell.limits.max_message_size)
         self.session: FixSession | None = None
         self.entry: SessionEntry[FixConnection] | None = None
+        self._session_id = ""  # the entry's, once bound (a property call less per message)
         self._out = bytearray()
         self._records: list[StoreRecord] = []
         self._closing: str | None = None
@@ -248,6 +249,7 @@ class FixConnection(asyncio.Protocol):
             self._refuse("session already has a live connection")
             return b""
         self.entry = entry
+        self._session_id = entry.session_id
         self._m = self._shell.session_metrics.get(entry.session_id)
         entry.offline = None
         self._shell.flusher.settle()  # load() must see every record decided so far
@@ -328,7 +330,7 @@ class FixConnection(asyncio.Protocol):
                 if self._m is not None:
                     self._m.received(event.msg_type)
                 self._shell.router.on_message(
-                    self.entry.session_id, event, self._shell.clock(), self._shell
+                    self._session_id, event, self._shell.clock(), self._shell
                 )
             case LoggedOn():
                 self.logged_on = self._was_logged_on = True

@@ -53,14 +53,16 @@ class SessionRegistry(Generic[C]):
 
     def __init__(self, sessions: Iterable[SessionSettings]) -> None:
         self._by_comp_ids: dict[tuple[str, str], SessionEntry[C]] = {}
-        self._by_id: dict[str, SessionEntry[C]] = {}
+        #: Entries by session id, to read (`get` is the same lookup, as a Python call: the
+        #: compiled shell reads the dict itself, once per report sent).
+        self.by_id: dict[str, SessionEntry[C]] = {}
         for settings in sessions:
             entry: SessionEntry[C] = SessionEntry(settings=settings)
             key = (settings.target_comp_id, settings.sender_comp_id)
-            if key in self._by_comp_ids or entry.session_id in self._by_id:
+            if key in self._by_comp_ids or entry.session_id in self.by_id:
                 raise ValueError(f"duplicate session {entry.session_id} {key}")
             self._by_comp_ids[key] = entry
-            self._by_id[entry.session_id] = entry
+            self.by_id[entry.session_id] = entry
 
     def lookup(
         self, begin_string: str, their_sender: str, their_target: str
@@ -74,7 +76,7 @@ class SessionRegistry(Generic[C]):
         return entry
 
     def get(self, session_id: str) -> SessionEntry[C] | None:
-        return self._by_id.get(session_id)
+        return self.by_id.get(session_id)
 
     def claim(self, entry: SessionEntry[C], connection: C) -> bool:
         """Make `connection` the live connection of `entry`; False if already held."""
@@ -88,10 +90,10 @@ class SessionRegistry(Generic[C]):
             entry.connection = None
 
     def live(self) -> list[C]:
-        return [e.connection for e in self._by_id.values() if e.connection is not None]
+        return [e.connection for e in self.by_id.values() if e.connection is not None]
 
     def __iter__(self) -> Iterator[SessionEntry[C]]:
-        return iter(self._by_id.values())
+        return iter(self.by_id.values())
 
     def __len__(self) -> int:
-        return len(self._by_id)
+        return len(self.by_id)
