@@ -20,8 +20,8 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import time
-from typing import Final
+from datetime import datetime, time
+from typing import Any, Final
 
 from fixspec.codec import FixMessage
 from fixspec.enums import CxlRejReason, OrdRejReason
@@ -33,16 +33,55 @@ from gateway.app.reporting import Reporter
 from gateway.app.riskgate import CXL_REJ_REASON
 from gateway.app.riskgate import ORD_REJ_REASON as RISK_REJ_REASON
 from gateway.app.translate import OrderFields, Refusal, order_fields, parse_qty, symbol_of
-from gateway.session import ApplicationMessage, trusted_constructor
+from gateway.session import ApplicationMessage, is_native, trusted_constructor
 from risk import Reject, RiskEngine
 from venue import commands as vc
 from venue import events as ve
 from venue.engine import Engine
-from venue.types import OrderStatus, Side
+from venue.types import OrderStatus, OrdType, Side, TimeInForce
+
+_ALLOC_NEW_ORDER: Final[Any] = vc.NewOrder.__new__
+
+
+def _native_new_order(
+    symbol: str,
+    side: Side,
+    qty: int,
+    ord_type: OrdType,
+    tif: TimeInForce,
+    price: int | None,
+    stop_price: int | None,
+    max_floor: int | None,
+    expire_at: datetime | None,
+    owner: str,
+    firm: str,
+    account: str,
+    client_ref: str,
+    short_sale: bool,
+) -> vc.NewOrder:
+    o: vc.NewOrder = _ALLOC_NEW_ORDER(vc.NewOrder)  # compiled only: gateway.session._trusted
+    o.symbol = symbol  # type: ignore[misc]
+    o.side = side  # type: ignore[misc]
+    o.qty = qty  # type: ignore[misc]
+    o.ord_type = ord_type  # type: ignore[misc]
+    o.tif = tif  # type: ignore[misc]
+    o.price = price  # type: ignore[misc]
+    o.stop_price = stop_price  # type: ignore[misc]
+    o.max_floor = max_floor  # type: ignore[misc]
+    o.expire_at = expire_at  # type: ignore[misc]
+    o.owner = owner  # type: ignore[misc]
+    o.firm = firm  # type: ignore[misc]
+    o.account = account  # type: ignore[misc]
+    o.client_ref = client_ref  # type: ignore[misc]
+    o.short_sale = short_sale  # type: ignore[misc]
+    return o
+
 
 #: vc.NewOrder(...) without the frozen dataclass's per-field __setattr__ (one per order; the
 #: engine checks the values): positional, in field order.
-_new_order: Final = trusted_constructor(vc.NewOrder)
+_new_order: Final[Callable[..., vc.NewOrder]] = (
+    _native_new_order if is_native(vc.NewOrder) else trusted_constructor(vc.NewOrder)
+)
 
 #: Why a request is refused: (OrdRejReason or CxlRejReason, Text).
 Problem = tuple[int, str]

@@ -11,17 +11,17 @@ FIX reject code and a text that names the field and the value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Any, Final
 
 from fixspec.codec import FixMessage
 from fixspec.enums import OrdRejReason
 from fixspec.utctime import parse_timestamp
 from gateway.app.fixmap import ORD_TYPE_FROM_FIX, SIDE_FROM_FIX, TIF_FROM_FIX
-from gateway.session import trusted_constructor
+from gateway.session import is_native, trusted_constructor
 from venue.instruments import Instrument
 from venue.types import OrdType, Side, TimeInForce
 
@@ -51,9 +51,40 @@ class OrderFields:
     expire_at: datetime | None
 
 
+_ALLOC_FIELDS: Final[Any] = OrderFields.__new__
+
+
+def _native_order_fields(
+    symbol: str,
+    side: Side,
+    short_sale: bool,
+    qty: int,
+    ord_type: OrdType,
+    tif: TimeInForce,
+    price: int | None,
+    stop_price: int | None,
+    max_floor: int | None,
+    expire_at: datetime | None,
+) -> OrderFields:
+    f: OrderFields = _ALLOC_FIELDS(OrderFields)  # compiled only: see gateway.session._trusted
+    f.symbol = symbol  # type: ignore[misc]
+    f.side = side  # type: ignore[misc]
+    f.short_sale = short_sale  # type: ignore[misc]
+    f.qty = qty  # type: ignore[misc]
+    f.ord_type = ord_type  # type: ignore[misc]
+    f.tif = tif  # type: ignore[misc]
+    f.price = price  # type: ignore[misc]
+    f.stop_price = stop_price  # type: ignore[misc]
+    f.max_floor = max_floor  # type: ignore[misc]
+    f.expire_at = expire_at  # type: ignore[misc]
+    return f
+
+
 #: OrderFields(...) without the frozen dataclass's per-field __setattr__ (values checked
 #: above; one per order): positional, in field order.
-_order_fields: Final = trusted_constructor(OrderFields)
+_order_fields: Final[Callable[..., OrderFields]] = (
+    _native_order_fields if is_native(OrderFields) else trusted_constructor(OrderFields)
+)
 
 
 def _str(msg: FixMessage, tag: int) -> str:

@@ -48,6 +48,7 @@ from sqlalchemy import Connection, Engine
 from gateway.app import persist
 from gateway.app.model import Pending
 from gateway.session import OutboundMessage, SeqNumbers, SessionReset, StoreRecord
+from gateway.session.records import as_tuples
 from gateway.store.base import StoreError
 from gateway.store.checkpoint import BACKSTOP_PAGES, Checkpointer
 from gateway.store.sql import SqlMessageStore, sqlite_file
@@ -97,18 +98,10 @@ def batch_from_frame(frame: bytes) -> tuple[list[WireRecord], Pending]:
 
 
 def records_to_wire(records: Sequence[StoreRecord]) -> list[WireRecord]:
-    out: list[WireRecord] = []
-    append = out.append
-    for r in records:
-        if type(r) is OutboundMessage:
-            append(("m", r.session_id, r.seq, r.msg_type, r.raw))
-        elif type(r) is SeqNumbers:
-            append(("s", r.session_id, r.next_sender_seq, r.next_target_seq))
-        elif type(r) is SessionReset:
-            append(("r", r.session_id))
-        else:
-            raise StoreError(f"not a store record: {r!r}")
-    return out
+    try:
+        return as_tuples(records)  # compiled
+    except TypeError as exc:
+        raise StoreError(str(exc)) from exc
 
 
 def records_from_wire(wire: Sequence[WireRecord]) -> list[StoreRecord]:

@@ -9,6 +9,12 @@ descriptors: the same class, the same fields, equality, repr and immutability, n
 A class compiled with mypyc (it has ``__mypyc_attrs__``) refuses ``object.__new__``; it is
 allocated through its own ``__new__`` instead (which does not run ``__init__``: the
 ``__init__`` the dataclass decorator writes stays interpreted, about three times slower).
+
+Faster still, for the few built per message: a *compiled* function that allocates a native
+class and stores its fields directly (a native attribute store does not go through the
+frozen ``__setattr__``): about 70 ns against 550 ns here. Such a function only works
+compiled (interpreted, the store raises FrozenInstanceError), so its module picks it only
+when ``is_native(cls)``, and ``trusted_constructor(cls)`` otherwise.
 """
 
 from __future__ import annotations
@@ -18,6 +24,11 @@ from dataclasses import fields
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def is_native(cls: type) -> bool:
+    """True when ``cls`` was compiled with mypyc (a native class)."""
+    return hasattr(cls, "__mypyc_attrs__")
 
 
 def trusted_constructor(cls: type[T]) -> Callable[..., T]:

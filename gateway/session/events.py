@@ -10,10 +10,12 @@ connection (the shell's registry refuses a second connection while it is logged 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Final
 
 from fixspec.codec import FixMessage
-from gateway.session._trusted import trusted_constructor
+from gateway.session._trusted import is_native, trusted_constructor
 
 __all__ = [
     "ApplicationMessage",
@@ -55,9 +57,30 @@ class ApplicationMessage:
             raise ValueError("an application message needs a MsgType and a seq >= 1")
 
 
+_ALLOC_APP: Final[Any] = ApplicationMessage.__new__
+
+
+def _native_application_message(
+    msg_type: str, msg: FixMessage, seq: int, poss_dup: bool, poss_resend: bool
+) -> ApplicationMessage:
+    m: ApplicationMessage = _ALLOC_APP(ApplicationMessage)  # compiled only: see _trusted
+    m.msg_type = msg_type  # type: ignore[misc]
+    m.msg = msg  # type: ignore[misc]
+    m.seq = seq  # type: ignore[misc]
+    m.poss_dup = poss_dup  # type: ignore[misc]
+    m.poss_resend = poss_resend  # type: ignore[misc]
+    return m
+
+
 #: ``ApplicationMessage`` without the checks, for the session core (positional:
 #: msg_type, msg, seq, poss_dup, poss_resend).
-trusted_application_message = trusted_constructor(ApplicationMessage)
+trusted_application_message: Final[
+    Callable[[str, FixMessage, int, bool, bool], ApplicationMessage]
+] = (
+    _native_application_message
+    if is_native(ApplicationMessage)
+    else trusted_constructor(ApplicationMessage)
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,11 +9,13 @@ numbers; the shell commits them in one transaction before writing any byte of th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, Final
 
-from gateway.session._trusted import trusted_constructor
+from gateway.session._trusted import is_native, trusted_constructor
 
-__all__ = ["OutboundMessage", "SeqNumbers", "SessionReset", "StoreRecord"]
+__all__ = ["OutboundMessage", "SeqNumbers", "SessionReset", "StoreRecord", "as_tuples"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +54,50 @@ class SessionReset:
 
 StoreRecord = OutboundMessage | SeqNumbers | SessionReset
 
+_ALLOC_OUTBOUND: Final[Any] = OutboundMessage.__new__
+_ALLOC_NUMBERS: Final[Any] = SeqNumbers.__new__
+
+
+def _native_outbound_message(
+    session_id: str, seq: int, msg_type: str, raw: bytes
+) -> OutboundMessage:
+    m: OutboundMessage = _ALLOC_OUTBOUND(OutboundMessage)  # compiled only: see _trusted
+    m.session_id = session_id  # type: ignore[misc]
+    m.seq = seq  # type: ignore[misc]
+    m.msg_type = msg_type  # type: ignore[misc]
+    m.raw = raw  # type: ignore[misc]
+    return m
+
+
+def _native_seq_numbers(session_id: str, next_sender_seq: int, next_target_seq: int) -> SeqNumbers:
+    n: SeqNumbers = _ALLOC_NUMBERS(SeqNumbers)  # compiled only: see _trusted
+    n.session_id = session_id  # type: ignore[misc]
+    n.next_sender_seq = next_sender_seq  # type: ignore[misc]
+    n.next_target_seq = next_target_seq  # type: ignore[misc]
+    return n
+
+
 #: The same records without the checks, for the session core's own (valid) numbers;
 #: positional, fields in declaration order.
-trusted_outbound_message = trusted_constructor(OutboundMessage)
-trusted_seq_numbers = trusted_constructor(SeqNumbers)
+trusted_outbound_message: Final[Callable[[str, int, str, bytes], OutboundMessage]] = (
+    _native_outbound_message if is_native(OutboundMessage) else trusted_constructor(OutboundMessage)
+)
+trusted_seq_numbers: Final[Callable[[str, int, int], SeqNumbers]] = (
+    _native_seq_numbers if is_native(SeqNumbers) else trusted_constructor(SeqNumbers)
+)
+
+
+def as_tuples(records: Iterable[StoreRecord]) -> list[tuple[Any, ...]]:
+    """Each record as a plain tuple, cheap to serialise: ``("m", session_id, seq, msg_type,
+    raw)``, ``("s", session_id, next_sender_seq, next_target_seq)`` or ``("r", session_id)``."""
+    out: list[tuple[Any, ...]] = []
+    for r in records:
+        if isinstance(r, OutboundMessage):
+            out.append(("m", r.session_id, r.seq, r.msg_type, r.raw))
+        elif isinstance(r, SeqNumbers):
+            out.append(("s", r.session_id, r.next_sender_seq, r.next_target_seq))
+        elif isinstance(r, SessionReset):
+            out.append(("r", r.session_id))
+        else:
+            raise TypeError(f"not a store record: {r!r}")
+    return out
