@@ -15,6 +15,8 @@ from typing import Final
 __all__ = ["TimestampFormatter", "format_timestamp", "parse_timestamp"]
 
 _UTC: Final = _dt.UTC
+#: ".000" .. ".999": a table lookup and one concatenation instead of %-formatting.
+_MS_TEXT: Final = tuple(b".%03d" % i for i in range(1000))
 
 
 class TimestampFormatter:
@@ -37,7 +39,7 @@ class TimestampFormatter:
             dt = _dt.datetime.fromtimestamp(sec, _UTC)
             self._sec_prefix = dt.strftime("%Y%m%d-%H:%M:%S").encode()
             self._sec = sec
-        value = b"%s.%03d" % (self._sec_prefix, frac)
+        value = self._sec_prefix + _MS_TEXT[frac]
         self._ms, self._ms_value = ms, value
         return value
 
