@@ -20,9 +20,9 @@ from typing import Final, Protocol
 from fixspec.codec import FixMessage
 from venue import events as ve
 
-_UTC = UTC
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+_UTC: Final = UTC
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 #: The event classes the per-command loops test with `type(e) is ...`. Final module names
 #: are C statics once compiled; `ve.Accepted` costs two dictionary lookups per use.
@@ -55,7 +55,7 @@ class _LastSecond:
         self.fields = (1970, 1, 1, 0, 0, 0)
 
 
-_last_second = _LastSecond()
+_last_second: Final = _LastSecond()
 
 
 def venue_time(now: float) -> tuple[datetime, int]:
