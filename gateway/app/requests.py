@@ -33,7 +33,7 @@ from gateway.app.reporting import Reporter
 from gateway.app.riskgate import CXL_REJ_REASON
 from gateway.app.riskgate import ORD_REJ_REASON as RISK_REJ_REASON
 from gateway.app.translate import OrderFields, Refusal, order_fields, parse_qty, symbol_of
-from gateway.session import ApplicationMessage, is_native, trusted_constructor
+from gateway.session import ApplicationMessage, native_or_trusted
 from risk import Reject, RiskEngine
 from venue import commands as vc
 from venue import events as ve
@@ -79,9 +79,7 @@ def _native_new_order(
 
 #: vc.NewOrder(...) without the frozen dataclass's per-field __setattr__ (one per order; the
 #: engine checks the values): positional, in field order.
-_new_order: Final[Callable[..., vc.NewOrder]] = (
-    _native_new_order if is_native(vc.NewOrder) else trusted_constructor(vc.NewOrder)
-)
+_new_order: Final[Callable[..., vc.NewOrder]] = native_or_trusted(vc.NewOrder, _native_new_order)
 
 #: Why a request is refused: (OrdRejReason or CxlRejReason, Text).
 Problem = tuple[int, str]

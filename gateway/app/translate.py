@@ -21,7 +21,7 @@ from fixspec.codec import FixMessage
 from fixspec.enums import OrdRejReason
 from fixspec.utctime import parse_timestamp
 from gateway.app.fixmap import ORD_TYPE_FROM_FIX, SIDE_FROM_FIX, TIF_FROM_FIX
-from gateway.session import is_native, trusted_constructor
+from gateway.session import native_or_trusted
 from venue.instruments import Instrument
 from venue.types import OrdType, Side, TimeInForce
 
@@ -82,8 +82,8 @@ def _native_order_fields(
 
 #: OrderFields(...) without the frozen dataclass's per-field __setattr__ (values checked
 #: above; one per order): positional, in field order.
-_order_fields: Final[Callable[..., OrderFields]] = (
-    _native_order_fields if is_native(OrderFields) else trusted_constructor(OrderFields)
+_order_fields: Final[Callable[..., OrderFields]] = native_or_trusted(
+    OrderFields, _native_order_fields
 )
 
 

@@ -3,7 +3,7 @@
 Imports fixspec only: no sockets, asyncio, clocks, SQL, logging or metrics.
 """
 
-from gateway.session._trusted import is_native, trusted_constructor
+from gateway.session._trusted import native_or_trusted, trusted_constructor
 from gateway.session.admin import business_reject_body
 from gateway.session.auth import hash_password, verify_password
 from gateway.session.core import FixSession, ResendSource
@@ -25,7 +25,7 @@ from gateway.session.settings import Credentials, Role, SessionSettings
 from gateway.session.state import SessionState
 
 __all__ = [
-    "is_native",
+    "native_or_trusted",
     "trusted_constructor",
     "ApplicationMessage",
     "Credentials",

@@ -13,8 +13,8 @@ allocated through its own ``__new__`` instead (which does not run ``__init__``: 
 Faster still, for the few built per message: a *compiled* function that allocates a native
 class and stores its fields directly (a native attribute store does not go through the
 frozen ``__setattr__``): about 70 ns against 550 ns here. Such a function only works
-compiled (interpreted, the store raises FrozenInstanceError), so its module picks it only
-when ``is_native(cls)``, and ``trusted_constructor(cls)`` otherwise.
+compiled (interpreted, the store raises FrozenInstanceError): ``native_or_trusted`` picks
+it when the class is native, and ``trusted_constructor(cls)`` otherwise.
 """
 
 from __future__ import annotations
@@ -48,3 +48,10 @@ def trusted_constructor(cls: type[T]) -> Callable[..., T]:
     make: Callable[..., T] = namespace["make"]
     make.__qualname__ = make.__name__ = f"trusted_{cls.__name__}"
     return make
+
+
+def native_or_trusted(cls: type[T], native: Callable[..., T]) -> Callable[..., T]:
+    """``native`` (a compiled function that allocates ``cls`` and stores its fields
+    directly) when ``cls`` is compiled, else ``trusted_constructor(cls)``; both positional,
+    fields in declaration order."""
+    return native if is_native(cls) else trusted_constructor(cls)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from fixspec.codec import FixMessage
-from gateway.session._trusted import is_native, trusted_constructor
+from gateway.session._trusted import native_or_trusted
 
 __all__ = [
     "ApplicationMessage",
@@ -76,11 +76,7 @@ def _native_application_message(
 #: msg_type, msg, seq, poss_dup, poss_resend).
 trusted_application_message: Final[
     Callable[[str, FixMessage, int, bool, bool], ApplicationMessage]
-] = (
-    _native_application_message
-    if is_native(ApplicationMessage)
-    else trusted_constructor(ApplicationMessage)
-)
+] = native_or_trusted(ApplicationMessage, _native_application_message)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gateway.session._trusted import is_native, trusted_constructor
+from gateway.session._trusted import native_or_trusted
 
 __all__ = ["OutboundMessage", "SeqNumbers", "SessionReset", "StoreRecord", "as_tuples"]
 
@@ -80,10 +80,10 @@ def _native_seq_numbers(session_id: str, next_sender_seq: int, next_target_seq: 
 #: The same records without the checks, for the session core's own (valid) numbers;
 #: positional, fields in declaration order.
 trusted_outbound_message: Final[Callable[[str, int, str, bytes], OutboundMessage]] = (
-    _native_outbound_message if is_native(OutboundMessage) else trusted_constructor(OutboundMessage)
+    native_or_trusted(OutboundMessage, _native_outbound_message)
 )
-trusted_seq_numbers: Final[Callable[[str, int, int], SeqNumbers]] = (
-    _native_seq_numbers if is_native(SeqNumbers) else trusted_constructor(SeqNumbers)
+trusted_seq_numbers: Final[Callable[[str, int, int], SeqNumbers]] = native_or_trusted(
+    SeqNumbers, _native_seq_numbers
 )
 
 
