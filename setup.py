@@ -34,6 +34,7 @@ from setuptools import setup
 #: `gateway.session._trusted` builds its constructors with `exec`, nothing to gain.
 MYPYC_MODULES = [
     "venue/types.py",
+    "venue/shardmap.py",
     "venue/commands.py",
     "venue/instruments.py",
     "venue/book.py",

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from venue import events as ve
+from venue.shardmap import ShardedDict
 from venue.types import Side
 
 Key = tuple[str, str, str]  # (firm, account, symbol)
@@ -49,7 +50,7 @@ class Exposure:
     def __init__(self, units: dict[str, int], reference: Callable[[str], int | None]) -> None:
         self.units = units
         self._reference = reference
-        self.orders: dict[int, OpenOrder] = {}
+        self.orders: ShardedDict[int, OpenOrder] = ShardedDict()  # grows in small steps
         self.open_notional: dict[str, int] = {}
         self.filled_notional: dict[str, int] = {}
         self.open_buy: dict[Key, int] = {}

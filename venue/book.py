@@ -20,6 +20,7 @@ from datetime import datetime
 from sortedcontainers import SortedDict  # type: ignore[import-untyped]
 
 from venue.events import OrderInfo
+from venue.shardmap import ShardedDict
 from venue.types import OrderStatus, OrdType, Side, TimeInForce
 
 
@@ -195,7 +196,7 @@ class Book:
         self.symbol = symbol
         self.bids: SortedDict = SortedDict()
         self.asks: SortedDict = SortedDict()
-        self.orders: dict[int, Order] = {}
+        self.orders: ShardedDict[int, Order] = ShardedDict()  # grows in small steps
 
     def side_map(self, side: Side) -> SortedDict:
         return self.bids if side is Side.BUY else self.asks

@@ -30,6 +30,7 @@ from venue.events import (
 from venue.instruments import Instrument
 from venue.marketdata import MarketStats
 from venue.native import mypyc_attr
+from venue.shardmap import ShardedDict
 from venue.types import (
     CancelReason,
     OrderStatus,
@@ -121,8 +122,10 @@ class Matcher:
 
     def __init__(self, *, md_events: bool, retain_done: bool) -> None:
         self._syms: dict[str, SymbolState] = {}
-        self._live: dict[int, Order] = {}
-        self._done: dict[int, Order] = {}
+        # An entry per live (and, retained, done) order: sharded, so they grow in small
+        # steps (venue.shardmap).
+        self._live: ShardedDict[int, Order] = ShardedDict()
+        self._done: ShardedDict[int, Order] = ShardedDict()
         self._retain_done = retain_done
         self._md_events = md_events
         self._out: list[Event] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from venue.events import OrderInfo
+from venue.shardmap import ShardedDict, ShardedSet
 
 
 @dataclass(slots=True)
@@ -34,10 +35,11 @@ class OrderIds:
     """ClOrdID chains, liveness and PossResend memory, per firm and session."""
 
     def __init__(self) -> None:
-        self.by_clordid: dict[tuple[str, str], int] = {}
-        self.refs: dict[int, OrderRef] = {}
-        self.live_clordids: dict[tuple[str, str], int] = {}
-        self.seen: dict[str, set[str]] = {}
+        # An entry per order each: sharded, so they grow in small steps (venue.shardmap).
+        self.by_clordid: ShardedDict[tuple[str, str], int] = ShardedDict()
+        self.refs: ShardedDict[int, OrderRef] = ShardedDict()
+        self.live_clordids: ShardedDict[tuple[str, str], int] = ShardedDict()
+        self.seen: dict[str, ShardedSet[str]] = {}
 
     # -- lookups ----------------------------------------------------------------------
     def is_live_clordid(self, firm: str, cl_ord_id: str) -> bool:
@@ -57,7 +59,7 @@ class OrderIds:
     def mark_seen(self, session_id: str, cl_ord_id: str) -> None:
         s = self.seen.get(session_id)
         if s is None:
-            s = self.seen[session_id] = set()
+            s = self.seen[session_id] = ShardedSet()
         s.add(cl_ord_id)
 
     def accepted(self, info: OrderInfo) -> None:

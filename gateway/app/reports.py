@@ -24,6 +24,7 @@ from typing import Final, NamedTuple
 from gateway.app.fixmap import ORD_TYPE_TO_FIX, TIF_TO_FIX, side_to_fix
 from venue.events import OrderInfo
 from venue.instruments import Instrument
+from venue.shardmap import ShardedDict
 
 _AVG_QUANTUM = Decimal("0.00000001")
 
@@ -31,13 +32,15 @@ _AVG_QUANTUM = Decimal("0.00000001")
 class Pricer:
     """Exact tick <-> decimal text for one instrument, cached for the hot path."""
 
-    __slots__ = ("_cache", "_static", "instrument", "tick")
+    __slots__ = ("_cache", "_static", "_stored", "instrument", "tick")
 
     def __init__(self, instrument: Instrument) -> None:
         self.instrument = instrument
         self.tick = instrument.tick_size
         self._cache: dict[int, bytes] = {}
-        self._static: dict[int, tuple[OrderInfo, bytes, str, Terms]] = {}
+        # Up to 100,000 entries: sharded, so it grows in small steps (venue.shardmap).
+        self._static: ShardedDict[int, tuple[OrderInfo, bytes, str, Terms]] = ShardedDict()
+        self._stored = 0  # entries stored since the last clear (at least len(_static))
 
     def static(self, info: OrderInfo) -> tuple[bytes, str, Terms]:
         """The fields of an order's reports that only change with a replace (Account, Symbol,
@@ -72,9 +75,11 @@ class Pricer:
             None if price is None else price.decode(),
             None if stop is None else stop.decode(),
         )
-        if len(self._static) >= 100_000:
+        if self._stored >= 100_000:
             self._static.clear()  # bounded: a miss only costs a rebuild
+            self._stored = 0
         self._static[info.order_id] = (info, static, side.decode(), terms)
+        self._stored += 1
         return static, side.decode(), terms
 
     def px(self, ticks: int) -> bytes:
