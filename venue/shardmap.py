@@ -42,9 +42,6 @@ class ShardedDict(Generic[K, V]):
     def __init__(self) -> None:
         self._shards: list[dict[K, V]] = [{} for _ in range(SHARDS)]
 
-    def _shard(self, key: K) -> dict[K, V]:
-        return self._shards[(hash(key) >> SPREAD) & _MASK]
-
     def __getitem__(self, key: K) -> V:
         return self._shards[(hash(key) >> SPREAD) & _MASK][key]
 
