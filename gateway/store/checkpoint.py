@@ -5,11 +5,17 @@ COMMIT that takes the log past `wal_autocheckpoint` pages (1,000 by default). Th
 commits are small and many (about 13 pages for a one-order commit), so one commit in
 about 80 paid for copying 4 MB and syncing the database file, and every order queued
 behind that commit saw it in its latency: the tail of the open-loop latency. The writer
-process therefore raises its own connection's threshold to a backstop
-(`BACKSTOP_PAGES`, reached only if this falls behind) and runs a `Checkpointer`: a thread
-with a connection of its own that runs PASSIVE checkpoints every `INTERVAL_S`. SQLite lets
-a checkpoint run while another connection commits in WAL mode, and the sqlite3 module
-releases the GIL while SQLite works, so the writer keeps committing meanwhile.
+process therefore raises its own connection's threshold to a backstop (`BACKSTOP_PAGES`)
+and runs a `Checkpointer`: a thread with a connection of its own that runs PASSIVE
+checkpoints every `INTERVAL_S`. SQLite lets a checkpoint run while another connection
+commits in WAL mode, and the sqlite3 module releases the GIL while SQLite works, so the
+writer keeps committing meanwhile.
+
+Under steady load a PASSIVE checkpoint never catches up with the log's end (the writer
+appends while it copies), and SQLite starts the log afresh only once every frame has been
+copied; so the log grows to the backstop and the writer's own commit that crosses it
+checkpoints and restarts the log (cheaply, as nearly every frame has already been copied
+here). On an idle database a checkpoint finds nothing to copy and syncs nothing.
 
 Invariants:
 - Durability is unchanged: a commit is durable once it is in the log (synced at commit
@@ -25,7 +31,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-#: The writer's own connection checkpoints only past this many log pages (about 80 MB).
+#: The writer's own connection checkpoints only past this many log pages (about 80 MB):
+#: under steady load, where the log restarts (see module docstring).
 BACKSTOP_PAGES = 20_000
 #: Short, so that each checkpoint is small: its sync of the database file delays the
 #: commits' syncs of the log (on ext4 the syncs share one journal), and a big one stalls
