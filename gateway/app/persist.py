@@ -17,7 +17,14 @@ from sqlalchemy import Connection, Engine, Table, delete, inspect, select
 
 from gateway.app.journal import decode_command
 from gateway.app.service import Pending
-from gateway.app.tables import executions, kill_switches, orders, trades, venue_journal
+from gateway.app.tables import (
+    DROPPED_EXECUTIONS_INDEX,
+    executions,
+    kill_switches,
+    orders,
+    trades,
+    venue_journal,
+)
 from gateway.session import StoreRecord
 from gateway.store.bulk import insert_rows
 from gateway.store.schema import metadata
@@ -30,11 +37,17 @@ def create_tables(engine: Engine) -> None:
     database already has (nullable, so its old rows read as unknown)."""
     metadata.create_all(engine)
     add_missing_columns(engine, executions)
+    drop_index_if_present(engine, executions, DROPPED_EXECUTIONS_INDEX)
+
+
+def _schema_of(engine: Engine) -> str | None:
+    schema: str | None = engine.get_execution_options().get("schema_translate_map", {}).get(None)
+    return schema
 
 
 def add_missing_columns(engine: Engine, table: Table) -> None:
     """ALTER TABLE ... ADD COLUMN for each nullable column of `table` the database lacks."""
-    schema = engine.get_execution_options().get("schema_translate_map", {}).get(None)
+    schema = _schema_of(engine)
     present = {c["name"] for c in inspect(engine).get_columns(table.name, schema=schema)}
     missing = [c for c in table.columns if c.name not in present]
     if not missing:
@@ -70,6 +83,19 @@ def write_in(conn: Connection, pending: Pending) -> None:
         conn.execute(delete(kill_switches).where(kill_switches.c.target == target))
         if action == "set":
             conn.execute(kill_switches.insert().values(target=target, kind=kind, since_us=at_us))
+
+
+def drop_index_if_present(engine: Engine, table: Table, name: str) -> None:
+    """DROP INDEX `name` (an index of `table`) if the database has it."""
+    schema = _schema_of(engine)
+    if name not in {i["name"] for i in inspect(engine).get_indexes(table.name, schema=schema)}:
+        return
+    prep = engine.dialect.identifier_preparer
+    qualified = prep.quote(name)
+    if schema:
+        qualified = f"{prep.quote_schema(schema)}.{qualified}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP INDEX {qualified}")
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

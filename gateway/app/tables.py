@@ -16,7 +16,7 @@ microseconds since the epoch (UTC): exact, portable, and cheap to write.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Integer, String, Table, Text
 
 from gateway.store.schema import SESSION_ID_LENGTH, metadata
 
@@ -79,7 +79,11 @@ executions = Table(
     Column("stop_px", String(32)),
     Column("transact_time_us", BigInteger, nullable=False),
 )
-Index("ix_executions_session_clordid", executions.c.session_id, executions.c.cl_ord_id)
+#: An index that earlier versions kept on executions (session_id, cl_ord_id). Only the start-up
+#: scan of `persist.load_seen` read it, and every commit wrote about six pages of it (a fifth
+#: of the log a commit writes: its keys are not appended at the end); `create_tables` drops
+#: it from a database that has it.
+DROPPED_EXECUTIONS_INDEX = "ix_executions_session_clordid"
 
 kill_switches = Table(
     "kill_switches",

@@ -75,3 +75,27 @@ def test_an_old_executions_table_gets_the_terms_and_old_rows_fall_back(engine: E
         ("1", "10.5", "0"),  # old row: the order as first accepted
         ("2", "11.25", "1"),  # new row: as its report stated
     ]
+
+
+def test_the_old_index_on_session_and_clordid_is_dropped(engine: Engine) -> None:
+    """Each commit wrote about six pages of it; only the start-up scan read it."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(OLD_EXECUTIONS)
+        conn.exec_driver_sql(
+            "CREATE INDEX ix_executions_session_clordid ON executions (session_id, cl_ord_id)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO executions VALUES ('1', 7, 'S', 'A1', NULL, '0', '0', 'AAPL', '1', "
+            "100, NULL, NULL, 100, 0, '0', NULL, 1000)"
+        )
+    persist.create_tables(engine)
+    persist.create_tables(engine)  # twice: nothing left to drop
+    assert [i["name"] for i in inspect(engine).get_indexes("executions")] == []
+    assert list(persist.load_seen(engine)) == [("S", "A1")]  # still read at start
+
+
+def test_a_new_database_has_no_secondary_index_on_executions(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    persist.create_tables(engine)
+    assert inspect(engine).get_indexes("executions") == []
+    engine.dispose()
