@@ -21,7 +21,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Final, Generic, TypeVar
 
 K = TypeVar("K")
@@ -34,6 +34,19 @@ _MASK: Final = SHARDS - 1
 #: entries stay together in memory (one shard per id was measurably slower live: every
 #: new order touched another dict's table).
 SPREAD: Final = 8
+
+
+def _total_len(shards: Sequence[Sized]) -> int:
+    n = 0
+    for shard in shards:
+        n += len(shard)
+    return n
+
+
+def _chain(shards: Sequence[Iterable[K]]) -> Iterator[K]:
+    """The keys of every shard, shard by shard."""
+    for shard in shards:
+        yield from shard
 
 
 class ShardedDict(Generic[K, V]):
@@ -55,17 +68,13 @@ class ShardedDict(Generic[K, V]):
         return key in self._shards[(hash(key) >> SPREAD) & _MASK]
 
     def __len__(self) -> int:
-        n = 0
-        for shard in self._shards:
-            n += len(shard)
-        return n
+        return _total_len(self._shards)
 
     def __bool__(self) -> bool:
         return any(self._shards)
 
     def __iter__(self) -> Iterator[K]:
-        for shard in self._shards:
-            yield from shard
+        return _chain(self._shards)
 
     def get(self, key: K, default: V | None = None) -> V | None:
         return self._shards[(hash(key) >> SPREAD) & _MASK].get(key, default)
@@ -77,8 +86,7 @@ class ShardedDict(Generic[K, V]):
         return self._shards[(hash(key) >> SPREAD) & _MASK].setdefault(key, value)
 
     def keys(self) -> Iterator[K]:
-        for shard in self._shards:
-            yield from shard
+        return _chain(self._shards)
 
     def values(self) -> Iterator[V]:
         for shard in self._shards:
@@ -112,17 +120,13 @@ class ShardedSet(Generic[K]):
         return key in self._shards[(hash(key) >> SPREAD) & _MASK]
 
     def __len__(self) -> int:
-        n = 0
-        for shard in self._shards:
-            n += len(shard)
-        return n
+        return _total_len(self._shards)
 
     def __bool__(self) -> bool:
         return any(self._shards)
 
     def __iter__(self) -> Iterator[K]:
-        for shard in self._shards:
-            yield from shard
+        return _chain(self._shards)
 
     def __repr__(self) -> str:
         return f"ShardedSet({set(self)!r})"
