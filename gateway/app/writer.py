@@ -30,6 +30,7 @@ import contextlib
 import ctypes
 import fcntl
 import gc
+import json
 import marshal
 import os
 import pickle
@@ -41,6 +42,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from sqlalchemy import Connection, Engine
@@ -411,6 +413,21 @@ def _connect(engine: Engine, sqlite_path: str | None) -> Connection:
     return conn
 
 
+def _report_checkpoint_error(error: str, errors: int) -> None:
+    """A JSON log line on stderr (stdout is the pipe to the venue): commits go on, the log
+    grows towards the backstop, and the operator should know why."""
+    line = {
+        "event": "checkpoint_failed",
+        "level": "warning",
+        "logger": "gateway.writer",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "error": error,
+        "errors": errors,
+    }
+    sys.stderr.write(json.dumps(line) + "\n")
+    sys.stderr.flush()
+
+
 def main() -> int:
     _die_with_parent()
     parent = os.getppid()
@@ -424,7 +441,11 @@ def main() -> int:
     engine = store.engine
     path = sqlite_file(engine.url)
     # SQLite: the log is copied into the database beside the commits, not inside one.
-    checkpointer = Checkpointer(path, synchronous=synchronous) if path else None
+    checkpointer = (
+        Checkpointer(path, synchronous=synchronous, on_error=_report_checkpoint_error)
+        if path
+        else None
+    )
     out = sys.stdout.buffer
     out.write(b"R")
     out.flush()

@@ -23,13 +23,16 @@ Invariants:
   during one is recovered by SQLite.
 - A PASSIVE checkpoint never waits for, nor blocks, the writer's commits.
 - `stop()` ends the thread within one interval plus one checkpoint; errors of a
-  checkpoint are counted and retried at the next interval (the backstop still holds).
+  checkpoint are counted, reported to `on_error` (the first, then every hundredth: a
+  failing disk must not flood the log every 20 ms) and retried at the next interval
+  (the backstop still holds).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 
 #: The writer's own connection checkpoints only past this many log pages (about 80 MB):
 #: under steady load, where the log restarts (see module docstring).
@@ -42,17 +45,27 @@ BACKSTOP_PAGES = 20_000
 #: (Replayed one-order commits had shown the checkpoints' first gain: commit p99 3.2 ->
 #: 2.0-2.5 ms against checkpoints inside the commit.)
 INTERVAL_S = 0.02
+#: Failed checkpoints reported: the first, then one in this many.
+REPORT_EVERY = 100
 
 
 class Checkpointer:
     """PASSIVE checkpoints of the SQLite database at `path`, every `interval_s`, on a
     thread of their own (see module docstring)."""
 
-    def __init__(self, path: str, *, synchronous: str, interval_s: float = INTERVAL_S) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        synchronous: str,
+        interval_s: float = INTERVAL_S,
+        on_error: Callable[[str, int], None] | None = None,
+    ) -> None:
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         # The checkpoint syncs the database file as this connection's level says.
         self._conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
         self._interval_s = interval_s
+        self._on_error = on_error
         self._stop = threading.Event()
         self.checkpoints = 0
         self.errors = 0
@@ -63,8 +76,10 @@ class Checkpointer:
         while not self._stop.wait(self._interval_s):
             try:
                 self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error:
+            except sqlite3.Error as exc:
                 self.errors += 1
+                if self._on_error is not None and (self.errors - 1) % REPORT_EVERY == 0:
+                    self._on_error(f"{type(exc).__name__}: {exc}", self.errors)
             else:
                 self.checkpoints += 1
 

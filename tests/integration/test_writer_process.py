@@ -3,6 +3,7 @@ committed, failures answered (and rolled back), a dead writer failing every late
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from gateway.app.model import Pending
 from gateway.app.tables import kill_switches, venue_journal
 from gateway.app.writer import (
     WriterProcess,
+    _report_checkpoint_error,
     batch_from_frame,
     batch_to_frame,
     commit_group,
@@ -327,3 +329,14 @@ def test_a_group_with_a_kill_switch_is_committed_too(db: tuple[str, SqlMessageSt
     assert [seq for seq, _ in store.messages(SID, 1, None)] == [1, 2]
     with store.engine.connect() as conn:
         assert conn.execute(select(kill_switches.c.since_us)).scalar_one() == 7
+
+
+def test_a_checkpoint_failure_is_logged_on_stderr_never_on_the_pipe(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _report_checkpoint_error("OperationalError: disk I/O error", 101)
+    out, err = capsys.readouterr()
+    assert out == ""  # stdout is the writer's answer pipe to the venue
+    line = json.loads(err)
+    assert line["event"] == "checkpoint_failed" and line["level"] == "warning"
+    assert line["error"] == "OperationalError: disk I/O error" and line["errors"] == 101

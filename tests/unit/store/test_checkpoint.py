@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store.checkpoint import BACKSTOP_PAGES, Checkpointer
+from gateway.store.checkpoint import BACKSTOP_PAGES, REPORT_EVERY, Checkpointer
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -62,4 +62,30 @@ def test_the_checkpointer_copies_the_log_into_the_database_while_commits_go_on(
     assert checkpointer.errors == 0
     rows = sqlite3.connect(db).execute("SELECT count(*) FROM t").fetchone()
     assert rows == (600,)
+    conn.close()
+
+
+def test_a_failing_checkpoint_is_counted_reported_and_retried(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    conn = committing_connection(db)
+    commit_rows(conn, 0, 10)
+    reports: list[tuple[str, int]] = []
+    checkpointer = Checkpointer(
+        str(db), synchronous="full", interval_s=0.001, on_error=lambda e, n: reports.append((e, n))
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert checkpointer.checkpoints > 0 and checkpointer.errors == 0
+        # Its connection unusable (as after an I/O error): each later checkpoint fails.
+        checkpointer._conn.close()
+        while checkpointer.errors <= REPORT_EVERY and time.monotonic() < deadline:
+            time.sleep(0.005)
+    finally:
+        checkpointer.stop()
+    assert checkpointer.errors > REPORT_EVERY  # retried every interval, not given up
+    assert [n for _, n in reports][:2] == [1, REPORT_EVERY + 1]  # the first, then 1 in 100
+    assert "closed database" in reports[0][0]
+    commit_rows(conn, 10, 10)  # the commits never depended on it
     conn.close()
