@@ -43,6 +43,8 @@ MYPYC_MODULES = [
     "venue/auction.py",
     "venue/phases.py",
     "venue/recovery.py",
+    "venue/entry.py",
+    "venue/amend.py",
     "venue/engine.py",
     # the gateway's per-order path
     "fixspec/framing.py",
