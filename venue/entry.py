@@ -56,10 +56,6 @@ _NEW: Final = OrderStatus.NEW
 _CANCELLED: Final = OrderStatus.CANCELLED
 _FILLED: Final = OrderStatus.FILLED
 _PARTIAL: Final = OrderStatus.PARTIALLY_FILLED
-_new_order_obj: Final = object.__new__
-#: True when `venue.book` is compiled with mypyc (setup.py, the default build): a native
-#: class cannot be created with `object.__new__`, and its constructor is cheap anyway.
-_NATIVE_ORDER: Final = hasattr(Order, "__mypyc_attrs__")
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -196,37 +192,12 @@ class NewOrderMixin(RecoveryMixin):
             is_buy = False
             opp = book.bids
             crosses = opp and -opp._list._lists[0][0] >= price
-        if _NATIVE_ORDER:
-            o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
-        else:
-            # Order.__init__, inlined (same fields, same values; `level`, `prev` and
-            # `next` are set below).
-            o = _new_order_obj(Order)
-            o.id = oid
-            o.info = info
-            o.side = side
-            o.is_buy = is_buy
-            o.ord_type = _LIMIT
-            o.tif = tif
-            o.price = price
-            o.stop_price = None
-            o.qty = qty
-            o.leaves = qty
-            o.display = qty
-            o.max_floor = None
-            o.cum = 0
-            o.notional = 0
-            o.priority = prio
-            o.stp_key = cmd.account if sym.stp_account else cmd.firm
-            o.status = _NEW
-            o.expire_at = None
-        o.next = None
+        o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
         self._live[oid] = o
         s = self._seq + 1
         out = self._out
         out.append(_new(_ACCEPTED, (s, info, qty, 0, 0)))
         if crosses or tif is _IOC:
-            o.level = o.prev = None
             self._seq = s
             # `_execute`, inlined for a LIMIT DAY/GTC/IOC order.
             rng = self._match(sym, o, price)
@@ -335,32 +306,7 @@ class NewOrderMixin(RecoveryMixin):
             ),
         )
         self._prio = prio = self._prio + 1
-        if _NATIVE_ORDER:
-            o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
-        else:
-            # Order.__init__, inlined (same fields, same values).
-            o = _new_order_obj(Order)
-            o.id = oid
-            o.info = info
-            o.side = side
-            o.is_buy = is_buy
-            o.ord_type = _MARKET
-            o.tif = tif
-            o.price = None
-            o.stop_price = None
-            o.qty = qty
-            o.leaves = qty
-            o.display = qty
-            o.max_floor = None
-            o.cum = 0
-            o.notional = 0
-            o.priority = prio
-            o.stp_key = cmd.account if sym.stp_account else cmd.firm
-            o.status = _NEW
-            o.expire_at = None
-            o.level = None
-            o.prev = None
-            o.next = None
+        o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
         self._next_id = oid + 1
         live = self._live
         live[oid] = o
