@@ -159,26 +159,7 @@ class NewOrderMixin(RecoveryMixin):
             return
         oid = self._next_id
         side = cmd.side
-        info = _new(
-            _ORDER_INFO,
-            (
-                oid,
-                cmd.symbol,
-                side,
-                _LIMIT,
-                tif,
-                qty,
-                price,
-                None,
-                None,
-                None,
-                cmd.owner,
-                cmd.firm,
-                cmd.account,
-                cmd.client_ref,
-                cmd.short_sale,
-            ),
-        )
+        info = _plain_info(oid, cmd, _LIMIT, price)
         self._prio = prio = self._prio + 1
         self._next_id = oid + 1
         book = sym.book
@@ -214,10 +195,7 @@ class NewOrderMixin(RecoveryMixin):
                         o.status = _PARTIAL
                     self._rest(sym, o)
             if rng is not None:
-                if sym.banded:
-                    sym.refresh_band()
-                if sym.buy_stops or sym.sell_stops:
-                    self._collect_triggers(sym, rng[0], rng[1])
+                self._after_trades(sym, rng)
             if self._triggers:
                 self._drain_triggers(sym)
             return
@@ -285,26 +263,7 @@ class NewOrderMixin(RecoveryMixin):
             self._new_order(cmd, now)
             return
         oid = self._next_id
-        info = _new(
-            _ORDER_INFO,
-            (
-                oid,
-                cmd.symbol,
-                side,
-                _MARKET,
-                tif,
-                qty,
-                None,
-                None,
-                None,
-                None,
-                cmd.owner,
-                cmd.firm,
-                cmd.account,
-                cmd.client_ref,
-                cmd.short_sale,
-            ),
-        )
+        info = _plain_info(oid, cmd, _MARKET, None)
         self._prio = prio = self._prio + 1
         o = Order(info, cmd.account if sym.stp_account else cmd.firm, prio)
         self._next_id = oid + 1
@@ -323,10 +282,7 @@ class NewOrderMixin(RecoveryMixin):
             else:
                 self._cancel_taker(o, CancelReason.MARKET_REMAINDER)
         if rng is not None:
-            if sym.banded:
-                sym.refresh_band()
-            if sym.buy_stops or sym.sell_stops:
-                self._collect_triggers(sym, rng[0], rng[1])
+            self._after_trades(sym, rng)
         if self._triggers:
             self._drain_triggers(sym)
 
@@ -452,6 +408,36 @@ class NewOrderMixin(RecoveryMixin):
                     o.status = OrderStatus.PARTIALLY_FILLED
                 self._rest(sym, o)
         if rng is not None:
+            self._after_trades(sym, rng)
+
+    def _after_trades(self, sym: SymbolState, rng: tuple[int, int]) -> None:
+        """After trades between the prices `rng`: the price band follows the last price,
+        and the stops that range reached trigger (drained by the caller)."""
+        if sym.banded:
             sym.refresh_band()
-            if sym.buy_stops or sym.sell_stops:
-                self._collect_triggers(sym, rng[0], rng[1])
+        if sym.buy_stops or sym.sell_stops:
+            self._collect_triggers(sym, rng[0], rng[1])
+
+
+def _plain_info(oid: int, cmd: NewOrder, ord_type: OrdType, price: int | None) -> OrderInfo:
+    """The order of `cmd` as accepted, for a plain order: no stop, iceberg or expiry."""
+    return _new(  # type: ignore[no-any-return]
+        _ORDER_INFO,
+        (
+            oid,
+            cmd.symbol,
+            cmd.side,
+            ord_type,
+            cmd.tif,
+            cmd.qty,
+            price,
+            None,
+            None,
+            None,
+            cmd.owner,
+            cmd.firm,
+            cmd.account,
+            cmd.client_ref,
+            cmd.short_sale,
+        ),
+    )
