@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import contextlib
 import getpass
-import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -34,6 +33,7 @@ from gateway.admin import client as admin_client
 from gateway.admin.risk import RiskMetrics, install_risk
 from gateway.app.setup import open_order_entry
 from gateway.app.writer import WriterProcess, remote_stage
+from gateway.logs import configure_logging
 from gateway.net.connection import NetLimits
 from gateway.net.gcpolicy import IdleCollector
 from gateway.net.server import Acceptor, ListenOptions, tls_context
@@ -322,29 +322,6 @@ def session_settings(session: SessionConfig, config: Config) -> SessionSettings:
         logout_timeout=float(session.logout_timeout_s),
         reset_on_logon=session.reset_on_logon,
         max_message_size=config.listen.max_inbound_message_bytes,
-    )
-
-
-def configure_logging(level: str, fmt: str) -> None:
-    """Configure structlog once: JSON lines (or console) to stdout, filtered by level."""
-    renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
-    )
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[level.upper()]
-        ),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
-        cache_logger_on_first_use=True,
     )
 
 

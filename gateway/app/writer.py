@@ -30,7 +30,6 @@ import contextlib
 import ctypes
 import fcntl
 import gc
-import json
 import marshal
 import os
 import pickle
@@ -42,13 +41,14 @@ import sys
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from datetime import UTC, datetime
 from typing import IO, Any
 
+import structlog
 from sqlalchemy import Connection, Engine
 
 from gateway.app import persist
 from gateway.app.model import Pending
+from gateway.logs import child_env, configure_from_env
 from gateway.session import OutboundMessage, SeqNumbers, SessionReset, StoreRecord
 from gateway.session.records import as_tuples
 from gateway.store.base import StoreError
@@ -137,6 +137,7 @@ class WriterProcess:
         env = dict(os.environ)
         env["FIXVENUE_WRITER_URL"] = url
         env["FIXVENUE_WRITER_SYNCHRONOUS"] = sqlite_synchronous
+        env.update(child_env())
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "gateway.app.writer"],
             stdin=subprocess.PIPE,
@@ -414,18 +415,8 @@ def _connect(engine: Engine, sqlite_path: str | None) -> Connection:
 
 
 def _report_checkpoint_error(error: str, errors: int) -> None:
-    """A JSON log line on stderr (stdout is the pipe to the venue): commits go on, the log
-    grows towards the backstop, and the operator should know why."""
-    line = {
-        "event": "checkpoint_failed",
-        "level": "warning",
-        "logger": "gateway.writer",
-        "timestamp": datetime.now(UTC).isoformat(),
-        "error": error,
-        "errors": errors,
-    }
-    sys.stderr.write(json.dumps(line) + "\n")
-    sys.stderr.flush()
+    """Commits go on and the log grows towards the backstop: the operator should know why."""
+    structlog.get_logger("gateway.writer").warning("checkpoint_failed", error=error, errors=errors)
 
 
 def main() -> int:
@@ -435,6 +426,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if os.getppid() != parent:  # the parent died before prctl took effect
         return 1
+    configure_from_env(file=sys.stderr)  # stdout is the answer pipe to the venue
     url = os.environ["FIXVENUE_WRITER_URL"]
     synchronous = os.environ["FIXVENUE_WRITER_SYNCHRONOUS"]
     store = SqlMessageStore(url, sqlite_synchronous=synchronous)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import func, select
 
 from gateway.app import persist
@@ -29,6 +30,7 @@ from gateway.app.writer import (
     records_to_wire,
     write_group_in,
 )
+from gateway.logs import child_env, configure_from_env, configure_logging
 from gateway.session import OutboundMessage, SeqNumbers, SessionReset
 from gateway.store.base import StoreError
 from gateway.store.sql import SqlMessageStore
@@ -334,9 +336,29 @@ def test_a_group_with_a_kill_switch_is_committed_too(db: tuple[str, SqlMessageSt
 def test_a_checkpoint_failure_is_logged_on_stderr_never_on_the_pipe(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _report_checkpoint_error("OperationalError: disk I/O error", 101)
+    # As the writer process starts: the venue's level and format, to stderr.
+    configure_logging("info", "json")
+    env = child_env()
+    try:
+        configure_from_env(env, file=sys.stderr)
+        _report_checkpoint_error("OperationalError: disk I/O error", 101)
+    finally:
+        structlog.reset_defaults()
     out, err = capsys.readouterr()
     assert out == ""  # stdout is the writer's answer pipe to the venue
     line = json.loads(err)
     assert line["event"] == "checkpoint_failed" and line["level"] == "warning"
     assert line["error"] == "OperationalError: disk I/O error" and line["errors"] == 101
+
+
+def test_the_writer_logs_at_the_level_the_venue_was_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("error", "json")
+    env = child_env()
+    try:
+        configure_from_env(env, file=sys.stderr)
+        _report_checkpoint_error("OperationalError: disk I/O error", 1)  # a warning
+    finally:
+        structlog.reset_defaults()
+    assert capsys.readouterr() == ("", "")
